@@ -180,6 +180,27 @@ func ParseHeader(b []byte) (Header, error) {
 // A count below lastOffsetDelta+1 is accepted, as compaction leaves such
 // batches; producers must send dense batches (see Header.CheckProduced).
 func Validate(b []byte) (Header, error) {
+	h, err := parseWhole(b)
+	if err != nil {
+		return h, err
+	}
+	if crc32.Checksum(b[offAttributes:], castagnoli) != h.CRC {
+		return h, ErrCRC
+	}
+	if err := h.check(); err != nil {
+		return h, err
+	}
+	if h.Codec() == CodecNone {
+		if err := CheckRecords(b[HeaderSize:], h.NumRecords); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// parseWhole parses the header at the start of b and checks that b is
+// exactly the batch it frames.
+func parseWhole(b []byte) (Header, error) {
 	h, err := ParseHeader(b)
 	if err != nil {
 		return h, err
@@ -190,24 +211,22 @@ func Validate(b []byte) (Header, error) {
 		}
 		return h, fmt.Errorf("%w: %d bytes follow a %d-byte batch", ErrLength, len(b)-h.Size(), h.Size())
 	}
-	if crc32.Checksum(b[offAttributes:], castagnoli) != h.CRC {
-		return h, ErrCRC
-	}
+	return h, nil
+}
+
+// check checks the header fields that must agree with each other and with
+// the format: the codec, the record count and the offset range.
+func (h *Header) check() error {
 	if h.Codec() > CodecZstd {
-		return h, ErrCodec
+		return ErrCodec
 	}
 	if h.LastOffsetDelta < 0 || h.NumRecords < 0 || int64(h.NumRecords) > int64(h.LastOffsetDelta)+1 {
-		return h, ErrRecordCount
+		return ErrRecordCount
 	}
 	if h.BaseOffset < 0 || h.BaseOffset > math.MaxInt64-int64(h.LastOffsetDelta)-1 {
-		return h, ErrOverflow
+		return ErrOverflow
 	}
-	if h.Codec() == CodecNone {
-		if err := CheckRecords(b[HeaderSize:], h.NumRecords); err != nil {
-			return h, err
-		}
-	}
-	return h, nil
+	return nil
 }
 
 // CheckProduced reports whether a batch as a producer sent it is dense: at
@@ -223,12 +242,12 @@ func (h *Header) CheckProduced() error {
 // length-prefixed records and nothing else. It reads only the length
 // prefixes, so it costs one varint per record.
 func CheckRecords(records []byte, n int32) error {
-	if int64(n)*MinRecordSize > int64(len(records)) {
+	if n < 0 || int64(n)*MinRecordSize > int64(len(records)) {
 		return ErrRecordCount
 	}
 	for i := int32(0); i < n; i++ {
 		l, used := binary.Varint(records)
-		if used <= 0 || l < MinRecordSize-1 || l > int64(len(records)-used) {
+		if used <= 0 || used > binary.MaxVarintLen32 || l < MinRecordSize-1 || l > int64(len(records)-used) {
 			return fmt.Errorf("%w: record %d has a bad length", ErrRecordCount, i)
 		}
 		records = records[used+int(l):]

@@ -34,10 +34,13 @@
 // offsetDelta (varint), key and value (varint length, -1 for null, then
 // bytes) and headers (varint count, each a varint-length key and value).
 //
-// The package validates batches (Validate), rewrites the fields the broker
-// owns (SetBaseOffset, SetPartitionLeaderEpoch, SetLogAppendTime), walks a
-// buffer of concatenated batches (Iter), decompresses records sections with
-// a cap on the decompressed size, and finds records by timestamp.
+// The package validates batches (Validate, CheckCompressed), rewrites the
+// fields the broker owns (SetBaseOffset, SetPartitionLeaderEpoch,
+// SetLogAppendTime), walks a buffer of concatenated batches (Iter),
+// compresses and decompresses records sections with a cap on the
+// decompressed size, reads records (Records) and finds them by timestamp
+// (OffsetForTimestamp), and encodes the uncompressed batches Strata writes
+// itself (Encode), such as the group coordinator's records.
 //
 // It is a leaf: it imports no other Strata package.
 package batch
