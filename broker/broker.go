@@ -1,0 +1,352 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/strata-streaming/strata/broker/config"
+	"github.com/strata-streaming/strata/broker/group"
+	"github.com/strata-streaming/strata/broker/handler"
+	"github.com/strata-streaming/strata/broker/wire"
+	"github.com/strata-streaming/strata/replication"
+	"github.com/strata-streaming/strata/replication/controller"
+	"github.com/strata-streaming/strata/retention"
+)
+
+// Broker is one running Strata broker.
+type Broker struct {
+	cfg       Config
+	log       *slog.Logger
+	ln        net.Listener
+	ctrl      *controller.Controller
+	parts     *replication.Manager
+	meta      *metadata
+	groups    *group.Coordinator
+	retention *retention.Manager
+	handler   *handler.Handler
+	server    *wire.Server
+
+	cancel    context.CancelFunc // stops the background loops
+	loops     sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start opens everything a broker needs and starts serving. ctx bounds the
+// start-up only. The caller must Close the broker.
+func Start(ctx context.Context, cfg Config) (*Broker, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.Settings == nil {
+		cfg.Settings = map[string]string{}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	loopCtx, cancel := context.WithCancel(context.Background())
+	b := &Broker{cfg: cfg, log: log, cancel: cancel}
+	if err := b.start(ctx, loopCtx); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	return b, nil
+}
+
+// Addr is the address the Kafka listener is bound to.
+func (b *Broker) Addr() net.Addr { return b.ln.Addr() }
+
+// start brings the parts up in dependency order.
+func (b *Broker) start(ctx, loopCtx context.Context) error {
+	if err := os.MkdirAll(b.cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("broker: create data dir: %w", err)
+	}
+	ln, err := net.Listen("tcp", b.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("broker: listen: %w", err)
+	}
+	b.ln = ln
+	adv, err := b.cfg.advertisedEndpoint(ln.Addr())
+	if err != nil {
+		return err
+	}
+	if err := b.startController(ctx, adv); err != nil {
+		return err
+	}
+	if err := b.startPartitions(ctx, loopCtx); err != nil {
+		return err
+	}
+	if err := b.startGroups(ctx); err != nil {
+		return err
+	}
+	if err := b.startRetention(loopCtx); err != nil {
+		return err
+	}
+	return b.startServer()
+}
+
+// brokerConfig resolves the static and dynamic broker configs.
+func (b *Broker) brokerConfig() *config.Resolved {
+	var dynamic map[string]string
+	if b.ctrl != nil {
+		dynamic = b.ctrl.Image().BrokerConfigs
+	}
+	return config.ResolveBroker(config.Layers{Dynamic: dynamic, Static: b.cfg.Settings})
+}
+
+func (b *Broker) startController(ctx context.Context, adv endpoint) error {
+	cc := controller.DefaultConfig()
+	cc.NodeID = b.cfg.NodeID
+	cc.Dir = filepath.Join(b.cfg.DataDir, "__cluster_metadata")
+	cc.Logger = b.log.With("component", "controller")
+	ctrl, err := controller.Open(cc)
+	if err != nil {
+		return fmt.Errorf("broker: open controller: %w", err)
+	}
+	b.ctrl = ctrl
+	reg := controller.Broker{ID: b.cfg.NodeID, Host: adv.host, Port: adv.port}
+	if err := ctrl.RegisterBroker(ctx, reg); err != nil {
+		return fmt.Errorf("broker: register: %w", err)
+	}
+	return nil
+}
+
+// startPartitions opens this broker's partitions and keeps them in step
+// with the metadata.
+func (b *Broker) startPartitions(ctx, loopCtx context.Context) error {
+	bc := b.brokerConfig()
+	mc := replication.DefaultManagerConfig(b.cfg.DataDir)
+	mc.NodeID = b.cfg.NodeID
+	mc.TopicConfig = b.topicConfig
+	mc.OnOpen, mc.OnClose = b.onOpen, b.onClose
+	mc.ProducerIDExpirationMs = bc.Int64("producer.id.expiration.ms")
+	mc.Logger = b.log.With("component", "partitions")
+	parts, err := replication.NewManager(mc)
+	if err != nil {
+		return fmt.Errorf("broker: open partitions: %w", err)
+	}
+	b.parts = parts
+	b.meta = &metadata{ctrl: b.ctrl, parts: parts}
+	changed := b.ctrl.Changed()
+	if err := b.meta.sync(); err != nil {
+		return fmt.Errorf("broker: apply metadata: %w", err)
+	}
+	b.loops.Add(1)
+	go b.watchMetadata(loopCtx, changed)
+	return b.ensureOffsetsTopic(ctx)
+}
+
+// watchMetadata applies every new metadata image to the partitions.
+func (b *Broker) watchMetadata(ctx context.Context, changed <-chan struct{}) {
+	defer b.loops.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		}
+		changed = b.ctrl.Changed()
+		if err := b.meta.sync(); err != nil {
+			b.log.Error("apply metadata", "err", err)
+		}
+	}
+}
+
+// topicConfig resolves a topic's configuration for its partitions.
+func (b *Broker) topicConfig(t *controller.Topic) (replication.TopicConfig, error) {
+	r := config.ResolveTopic(config.Layers{Topic: t.Configs, Dynamic: b.ctrl.Image().BrokerConfigs, Static: b.cfg.Settings})
+	tc := replication.DefaultTopicConfig()
+	tc.Log = r.LogConfig()
+	tc.MaxMessageBytes = r.Int("max.message.bytes")
+	tc.LogAppendTime = r.String("message.timestamp.type") == "LogAppendTime"
+	tc.MinInsyncReplicas = r.Int("min.insync.replicas")
+	return tc, tc.Validate()
+}
+
+// onOpen puts a partition under retention; onClose takes it off.
+func (b *Broker) onOpen(p *replication.Partition) {
+	if b.retention == nil {
+		return
+	}
+	topic := p.Topic()
+	b.retention.Add(partitionName(p), retention.Local(p.Log()), func() retention.Policy {
+		t, ok := b.ctrl.Image().Topic(topic)
+		if !ok {
+			return retention.Policy{RetentionMs: -1, RetentionBytes: -1}
+		}
+		r := config.ResolveTopic(config.Layers{Topic: t.Configs, Dynamic: b.ctrl.Image().BrokerConfigs, Static: b.cfg.Settings})
+		return r.RetentionPolicy()
+	})
+}
+
+func (b *Broker) onClose(p *replication.Partition) {
+	if b.retention != nil {
+		b.retention.Remove(partitionName(p))
+	}
+}
+
+func partitionName(p *replication.Partition) string {
+	return fmt.Sprintf("%s-%d", p.Topic(), p.Index())
+}
+
+// ensureOffsetsTopic creates __consumer_offsets on first start.
+func (b *Broker) ensureOffsetsTopic(ctx context.Context) error {
+	if _, ok := b.ctrl.Image().Topic(offsetsTopic); ok {
+		return nil
+	}
+	bc := b.brokerConfig()
+	rf := min(bc.Int("offsets.topic.replication.factor"), len(b.ctrl.Image().Brokers))
+	spec := controller.TopicSpec{
+		Name: offsetsTopic, Partitions: int32(bc.Int("offsets.topic.num.partitions")),
+		ReplicationFactor: int16(rf), Internal: true,
+		Configs: map[string]string{"cleanup.policy": "compact", "segment.bytes": "104857600", "compression.type": "producer"},
+	}
+	if _, err := b.ctrl.CreateTopic(ctx, spec); err != nil && !errors.Is(err, controller.ErrTopicExists) {
+		return fmt.Errorf("broker: create %s: %w", offsetsTopic, err)
+	}
+	if err := b.meta.sync(); err != nil {
+		return fmt.Errorf("broker: apply metadata: %w", err)
+	}
+	return nil
+}
+
+func (b *Broker) startGroups(ctx context.Context) error {
+	bc := b.brokerConfig()
+	gc := group.DefaultConfig()
+	gc.InitialRebalanceDelay = time.Duration(bc.Int64("group.initial.rebalance.delay.ms")) * time.Millisecond
+	gc.MinSessionTimeout = time.Duration(bc.Int64("group.min.session.timeout.ms")) * time.Millisecond
+	gc.MaxSessionTimeout = time.Duration(bc.Int64("group.max.session.timeout.ms")) * time.Millisecond
+	gc.MaxSize = bc.Int("group.max.size")
+	gc.OffsetsRetention = time.Duration(bc.Int64("offsets.retention.minutes")) * time.Minute
+	gc.Logger = b.log.With("component", "groups")
+	t, _ := b.ctrl.Image().Topic(offsetsTopic)
+	store := &offsetsStore{parts: b.parts, partitions: int32(len(t.Partitions))}
+	groups, err := group.New(gc, store)
+	if err != nil {
+		return fmt.Errorf("broker: start group coordinator: %w", err)
+	}
+	b.groups = groups
+	if err := groups.Load(ctx); err != nil {
+		return fmt.Errorf("broker: load groups: %w", err)
+	}
+	return nil
+}
+
+// startRetention enforces retention on every partition and runs the
+// time-based flush policy.
+func (b *Broker) startRetention(ctx context.Context) error {
+	bc := b.brokerConfig()
+	rc := retention.DefaultConfig()
+	rc.CheckInterval = time.Duration(bc.Int64("log.retention.check.interval.ms")) * time.Millisecond
+	rc.Logger = b.log.With("component", "retention")
+	m, err := retention.New(rc)
+	if err != nil {
+		return fmt.Errorf("broker: start retention: %w", err)
+	}
+	b.retention = m
+	for _, p := range b.parts.Partitions() {
+		b.onOpen(p)
+	}
+	if err := m.Start(ctx); err != nil {
+		return fmt.Errorf("broker: start retention: %w", err)
+	}
+	b.loops.Add(1)
+	go b.flushLoop(ctx)
+	return nil
+}
+
+// flushLoop applies flush.ms to every partition once a second.
+func (b *Broker) flushLoop(ctx context.Context) {
+	defer b.loops.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, p := range b.parts.Partitions() {
+			if err := p.Log().FlushIfDue(); err != nil {
+				b.log.Error("flush", "partition", partitionName(p), "err", err)
+			}
+		}
+	}
+}
+
+func (b *Broker) startServer() error {
+	bc := b.brokerConfig()
+	h, err := handler.New(handler.Deps{
+		NodeID: b.cfg.NodeID, Cluster: cluster{b.ctrl, b.meta}, Partitions: b.parts, Groups: b.groups,
+		Config: b.cfg.Settings, Logger: b.log.With("component", "handler"),
+	})
+	if err != nil {
+		return err
+	}
+	b.handler = h
+	wc := wire.DefaultConfig()
+	wc.MaxRequestSize = bc.Int("socket.request.max.bytes")
+	wc.IdleTimeout = time.Duration(bc.Int64("connections.max.idle.ms")) * time.Millisecond
+	if q := bc.Int64("queued.max.request.bytes"); q > 0 {
+		wc.MaxQueuedBytes = int(q)
+	}
+	wc.Versions = h.Versions()
+	wc.Logger = b.log.With("component", "wire")
+	s, err := wire.NewServer(wc, h)
+	if err != nil {
+		return err
+	}
+	b.server = s
+	b.loops.Add(1)
+	go func() {
+		defer b.loops.Done()
+		if err := s.Serve(b.ln); err != nil && !errors.Is(err, wire.ErrServerClosed) {
+			b.log.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Close stops serving and shuts everything down in reverse start order,
+// leaving every log cleanly closed. It is idempotent.
+func (b *Broker) Close() error {
+	b.closeOnce.Do(func() { b.closeErr = b.close() })
+	return b.closeErr
+}
+
+func (b *Broker) close() error {
+	var errs []error
+	if b.server != nil {
+		errs = append(errs, b.server.Close())
+	} else if b.ln != nil {
+		b.ln.Close()
+	}
+	if b.handler != nil {
+		errs = append(errs, b.handler.Close())
+	}
+	if b.groups != nil {
+		errs = append(errs, b.groups.Close())
+	}
+	if b.retention != nil {
+		errs = append(errs, b.retention.Close())
+	}
+	b.cancel()
+	b.loops.Wait()
+	if b.parts != nil {
+		errs = append(errs, b.parts.Close())
+	}
+	if b.ctrl != nil {
+		errs = append(errs, b.ctrl.Close())
+	}
+	return errors.Join(errs...)
+}
