@@ -228,3 +228,15 @@ func topicID(t *testing.T, ctx context.Context, cl *kgo.Client, topic string) [1
 	}
 	return td[topic].ID
 }
+
+// TestProduceToInternalTopicRefused keeps clients from writing the group
+// coordinator's log.
+func TestProduceToInternalTopicRefused(t *testing.T) {
+	b := startBroker(t, t.TempDir())
+	ctx := testContext(t)
+	cl := newClient(t, b)
+	records := batchtest.Values(1, 10, batchtest.Options{BaseTimestamp: time.Now().UnixMilli()})
+	if _, code := produceRaw(t, ctx, cl, "__consumer_offsets", records); code != 17 {
+		t.Fatalf("produce to __consumer_offsets: error %d, want INVALID_TOPIC_EXCEPTION (17)", code)
+	}
+}

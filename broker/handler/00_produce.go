@@ -104,6 +104,11 @@ func (h *Handler) appendPartition(ctx context.Context, r *kmsg.ProduceRequest, r
 	if err != nil {
 		return nil, err
 	}
+	if t, ok := h.deps.Cluster.Image().Topic(p.Topic()); ok && t.Internal {
+		// Only the broker writes its internal topics (the group
+		// coordinator's __consumer_offsets), as in Kafka.
+		return nil, fmt.Errorf("produce to internal topic %s: %w", p.Topic(), kerr.InvalidTopicException)
+	}
 	if r.Version < produceMinZstd && hasZstd(rp.Records) {
 		return nil, fmt.Errorf("zstd needs produce v%d, the request is v%d: %w", produceMinZstd, r.Version, kerr.UnsupportedCompressionType)
 	}
