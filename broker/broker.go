@@ -18,6 +18,7 @@ import (
 	"github.com/strata-streaming/strata/replication"
 	"github.com/strata-streaming/strata/replication/controller"
 	"github.com/strata-streaming/strata/retention"
+	"github.com/strata-streaming/strata/tiered/segment"
 )
 
 // Broker is one running Strata broker.
@@ -179,7 +180,7 @@ func (b *Broker) onOpen(p *replication.Partition) {
 		return
 	}
 	topic := p.Topic()
-	b.retention.Add(partitionName(p), retention.Local(p.Log()), func() retention.Policy {
+	b.retention.Add(partitionName(p), retention.Local(retainedLog{p}), func() retention.Policy {
 		t, ok := b.ctrl.Image().Topic(topic)
 		if !ok {
 			return retention.Policy{RetentionMs: -1, RetentionBytes: -1}
@@ -187,6 +188,18 @@ func (b *Broker) onOpen(p *replication.Partition) {
 		r := config.ResolveTopic(config.Layers{Topic: t.Configs, Dynamic: b.ctrl.Image().BrokerConfigs, Static: b.cfg.Settings})
 		return r.RetentionPolicy()
 	})
+}
+
+// retainedLog is a partition's hot tier as retention sees it: deletions
+// stop at the high watermark, so a segment holding writes consumers cannot
+// see yet (an acks=all append not yet durable) is never removed, as in
+// Kafka.
+type retainedLog struct{ p *replication.Partition }
+
+func (r retainedLog) Segments() []segment.Info { return r.p.Log().Segments() }
+
+func (r retainedLog) DeleteSegmentsBefore(offset int64) (int, error) {
+	return r.p.Log().DeleteSegmentsBefore(min(offset, r.p.HighWatermark()))
 }
 
 func (b *Broker) onClose(p *replication.Partition) {

@@ -15,7 +15,10 @@ const replayChunk = 1 << 20
 // loadProducers rebuilds the producer state at open: from the newest
 // snapshot at or below the log end, then by replaying the batch headers
 // from there to the log end. Snapshots above the log end (a crash cut the
-// log) and unreadable ones are removed.
+// log), below the log start (DeleteRecords or retention passed them) and
+// unreadable ones are removed; without a usable one the state is rebuilt
+// from the log start, and producers seen only before it are unknown, so
+// their next batch is accepted (as in Kafka).
 func (p *Partition) loadProducers(l *tiered.Log) (producerState, error) {
 	offsets, err := listSnapshots(p.dir)
 	if err != nil {
@@ -26,7 +29,10 @@ func (p *Partition) loadProducers(l *tiered.Log) (producerState, error) {
 	state, from := producerState{}, start
 	for i := len(offsets) - 1; i >= 0; i-- {
 		off := offsets[i]
-		if off > end {
+		if off > end || off < start {
+			// Above the end a crash cut the log; below the start the
+			// batches between the snapshot and the start are gone, so
+			// the snapshot cannot be brought up to date.
 			stale = append(stale, off)
 			continue
 		}

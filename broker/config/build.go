@@ -1,6 +1,8 @@
 package config
 
 import (
+	"slices"
+
 	"github.com/strata-streaming/strata/retention"
 	"github.com/strata-streaming/strata/tiered"
 	"github.com/strata-streaming/strata/tiered/segment"
@@ -34,8 +36,13 @@ func (r *Resolved) LogConfig() tiered.Config {
 }
 
 // RetentionPolicy returns the retention limits of the whole log:
-// retention.ms and retention.bytes.
+// retention.ms and retention.bytes, which apply only when cleanup.policy
+// includes delete; a compact-only topic (such as __consumer_offsets) is
+// never trimmed by time or size, as in Kafka.
 func (r *Resolved) RetentionPolicy() retention.Policy {
+	if !slices.Contains(r.List("cleanup.policy"), "delete") {
+		return retention.Policy{RetentionMs: -1, RetentionBytes: -1}
+	}
 	return retention.Policy{
 		RetentionMs:    r.Int64("retention.ms"),
 		RetentionBytes: r.Int64("retention.bytes"),

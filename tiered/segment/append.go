@@ -218,7 +218,8 @@ func (l *Log) roll() (*segment, error) {
 }
 
 // finishSeal makes a sealed segment durable — its log fsynced, its index
-// files written — and moves the recovery point past it.
+// files written — and moves the recovery point past it. An error fails the
+// log: after one, no append succeeds until the log is reopened.
 func (l *Log) finishSeal(s *segment) error {
 	defer l.sealing.Done()
 	defer s.release()
@@ -245,7 +246,11 @@ func (l *Log) finishSeal(s *segment) error {
 	if err != nil {
 		return err
 	}
-	return l.saveCheckpoint()
+	// A checkpoint that cannot be written leaves the recovery point where it
+	// was: the next open scans more, and the next checkpoint catches up.
+	// It must not fail the append that rolled, whose batches are written.
+	_ = l.saveCheckpoint()
+	return nil
 }
 
 // indexOf returns the position of s in the log, or -1; mu held.
