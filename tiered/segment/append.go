@@ -223,9 +223,17 @@ func (l *Log) roll() (*segment, error) {
 func (l *Log) finishSeal(s *segment) error {
 	defer l.sealing.Done()
 	defer s.release()
+	// syncMu keeps Truncate, which may reopen the segment for appends,
+	// from running between the check below and the index writes.
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
 	l.mu.RLock()
 	offsets, times := s.offsets.data, s.times.data
+	current := s.sealed && l.indexOf(s) >= 0
 	l.mu.RUnlock()
+	if !current {
+		return nil // truncated or deleted since it was sealed
+	}
 	err := s.file.Sync()
 	if err == nil {
 		err = (&index{data: offsets}).writeFile(segmentPath(s.dir, s.base, indexSuffix))

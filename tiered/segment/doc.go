@@ -109,6 +109,8 @@
 //
 // # Locks
 //
-// Log.syncMu is taken before Log.mu when both are held. Log.ckMu, which
-// serialises checkpoint writes, is taken last and alone.
+// When several are held they are taken in this order: Log.syncMu (fsync
+// rounds, seals, truncation, close), Log.ckMu (checkpoint writes), Log.mu
+// (the segment list and offsets). A segment's idxMu is taken alone, under
+// a shared Log.mu, to load its indexes.
 package segment

@@ -19,7 +19,7 @@ type Log struct {
 	dir string
 	cfg Config
 
-	// syncMu serialises fsync rounds and structural rewrites (truncation,
+	// syncMu serialises fsync rounds, seals and structural rewrites (truncation,
 	// close); it is taken before mu.
 	syncMu sync.Mutex
 	// durable is the offset below which every batch is fsynced.
