@@ -8,7 +8,7 @@ DATA_DIR  ?= ./data
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build run test test-deps test-short bench fuzz lint clean
+.PHONY: all build run test test-deps minio test-short bench fuzz lint clean
 
 # Debian packages the client-compatibility tests run: librdkafka's kcat and
 # confluent-kafka-python (for Debian's /usr/bin/python3).
@@ -25,7 +25,7 @@ run: build
 	$(BIN) serve --data-dir $(DATA_DIR)
 
 ## test: vet, then every test with the race detector (what CI runs)
-test: lint test-deps
+test: lint test-deps minio
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## test-deps: install the real clients the tests drive, when missing
@@ -36,6 +36,11 @@ test-deps:
 	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
+
+## minio: build the MinIO server the object-store tests run against, once,
+## into ~/.cache/strata (a test tool only: never imported, vendored or shipped)
+minio:
+	$(GO) run ./tiered/objstore/miniotest/prebuild
 
 ## test-short: the quick subset, for the edit-compile loop
 test-short:
