@@ -17,17 +17,17 @@ import (
 )
 
 // lossyProxy forwards connections to a broker but, for the first few
-// produce requests it sees, cuts the connection after the request reached
-// the broker and before its response reached the client: the client must
-// retry a batch the broker already appended.
+// produce requests it sees, lets the request reach the broker and then
+// drops the connection when the next response comes back, instead of
+// passing it on: the broker has answered, so it has appended, and the
+// client never learns it and must retry a batch the broker already holds.
 type lossyProxy struct {
-	ln      net.Listener
-	target  string
-	cuts    atomic.Int32 // produce responses still to lose
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	conns   []net.Conn
-	closing atomic.Bool
+	ln     net.Listener
+	target string
+	cuts   atomic.Int32 // produce responses still to lose
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	conns  []net.Conn
 }
 
 // newLossyProxy listens on a free port; serve starts forwarding to the
@@ -63,9 +63,10 @@ func (p *lossyProxy) accept() {
 			continue
 		}
 		p.track(c, up)
+		lose := new(atomic.Bool)
 		p.wg.Add(2)
-		go p.requests(c, up)
-		go p.copy(c, up)
+		go p.requests(c, up, lose)
+		go p.responses(c, up, lose)
 	}
 }
 
@@ -75,36 +76,54 @@ func (p *lossyProxy) track(conns ...net.Conn) {
 	p.mu.Unlock()
 }
 
-// requests forwards client frames; after forwarding a produce request that
-// is to be lost, it waits for the broker to have appended it, then cuts.
-func (p *lossyProxy) requests(client, up net.Conn) {
+// readFrame reads one size-prefixed Kafka frame, prefix included.
+func readFrame(r io.Reader) ([]byte, error) {
+	var size [4]byte
+	if _, err := io.ReadFull(r, size[:]); err != nil {
+		return nil, err
+	}
+	n := int(size[0])<<24 | int(size[1])<<16 | int(size[2])<<8 | int(size[3])
+	frame := make([]byte, 4+n)
+	copy(frame, size[:])
+	_, err := io.ReadFull(r, frame[4:])
+	return frame, err
+}
+
+// requests forwards client frames, marking the connection's next response
+// to be lost after a produce request that is to be cut.
+func (p *lossyProxy) requests(client, up net.Conn, lose *atomic.Bool) {
 	defer p.wg.Done()
-	defer client.Close()
 	defer up.Close()
 	for {
-		var size [4]byte
-		if _, err := io.ReadFull(client, size[:]); err != nil {
+		frame, err := readFrame(client)
+		if err != nil {
 			return
 		}
-		n := int(size[0])<<24 | int(size[1])<<16 | int(size[2])<<8 | int(size[3])
-		body := make([]byte, n)
-		if _, err := io.ReadFull(client, body); err != nil {
-			return
+		produce := len(frame) >= 6 && frame[4] == 0 && frame[5] == 0
+		if produce && !lose.Load() && p.cuts.Add(-1) >= 0 {
+			lose.Store(true)
 		}
-		if _, err := up.Write(append(size[:], body...)); err != nil {
-			return
-		}
-		if n >= 2 && body[0] == 0 && body[1] == 0 && p.cuts.Add(-1) >= 0 {
-			time.Sleep(200 * time.Millisecond) // let the broker append it
+		if _, err := up.Write(frame); err != nil {
 			return
 		}
 	}
 }
 
-func (p *lossyProxy) copy(dst, src net.Conn) {
+// responses forwards broker frames until one is to be lost: then it cuts
+// both connections without passing it on.
+func (p *lossyProxy) responses(client, up net.Conn, lose *atomic.Bool) {
 	defer p.wg.Done()
-	io.Copy(dst, src)
-	dst.Close()
+	defer client.Close()
+	defer up.Close()
+	for {
+		frame, err := readFrame(up)
+		if err != nil || lose.Load() {
+			return
+		}
+		if _, err := client.Write(frame); err != nil {
+			return
+		}
+	}
 }
 
 func (p *lossyProxy) close() {
@@ -125,7 +144,7 @@ func TestIdempotentRetriesDoNotDuplicate(t *testing.T) {
 	b := startBrokerAdvertised(t, t.TempDir(), proxy.ln.Addr().String())
 	proxy.serve(b.Addr().String())
 	createTopic(t, newAdmin(t, b), "idem", 3, nil)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(proxy.ln.Addr().String()), kgo.ProducerLinger(0),
+	cl, err := kgo.NewClient(kgo.SeedBrokers(proxy.ln.Addr().String()), kgo.ProducerLinger(0), kgo.MetadataMinAge(50*time.Millisecond),
 		kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond }))
 	if err != nil {
 		t.Fatal(err)
