@@ -112,7 +112,9 @@ func (h *Handler) appendPartition(ctx context.Context, r *kmsg.ProduceRequest, r
 	if r.Version < produceMinZstd && hasZstd(rp.Records) {
 		return nil, fmt.Errorf("zstd needs produce v%d, the request is v%d: %w", produceMinZstd, r.Version, kerr.UnsupportedCompressionType)
 	}
-	return p.Append(ctx, rp.Records, r.Acks)
+	// The append is not tied to the connection: a client that leaves
+	// mid-request must not leave some partitions appended and not others.
+	return p.Append(context.WithoutCancel(ctx), rp.Records, r.Acks)
 }
 
 // hasZstd reports whether any batch that frames in records uses zstd.

@@ -39,6 +39,12 @@ type conn struct {
 	budget *budget
 
 	lastActive atomic.Int64 // UnixNano of the last frame read or response sent
+
+	// gone is set when the client closed or the connection broke. The
+	// requests already read are still served, with the Server's context,
+	// and their responses dropped, as Kafka does: a producer that closes
+	// right after sending with acks=0 loses nothing.
+	gone atomic.Bool
 }
 
 func newConn(s *Server, nc net.Conn, id uint64) *conn {
@@ -100,8 +106,10 @@ func (c *conn) readLoop() {
 
 // readFailed ends reading. Input the connection cannot serve stops the
 // reader only: the processor answers what was queued before it, in order,
-// then closes. A read error (the client closed, the connection idled out)
-// closes at once; there is no one to answer.
+// then closes. After a read error (the client closed, the connection broke
+// or idled out) there is no one to answer: the request being served has its
+// context cancelled, so that a wait in it ends, and the processor serves
+// the requests already read without answering them.
 func (c *conn) readFailed(err error) {
 	switch {
 	case c.ctx.Err() != nil:
@@ -110,6 +118,7 @@ func (c *conn) readFailed(err error) {
 		c.log.Debug("wire: refusing request; closing connection", "err", err)
 	default:
 		c.log.Debug("wire: connection closed", "err", err)
+		c.gone.Store(true)
 		c.close()
 	}
 }

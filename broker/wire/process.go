@@ -20,16 +20,21 @@ const maxRetainedOut = 1 << 20
 
 // processLoop serves queued requests in order until the queue closes, the
 // connection closes or a request fails. Responses to the requests before a
-// failed one are still sent.
+// failed one are still sent. Once the client has gone, the requests it
+// sent are all served, whatever fails.
 func (c *conn) processLoop() {
-	for c.ctx.Err() == nil {
+	for c.ctx.Err() == nil || c.gone.Load() {
 		req := c.next()
 		if req == nil {
 			return
 		}
+		if c.gone.Load() && !changesState(req) {
+			c.budget.release(req.Size) // nobody to answer, nothing to do
+			continue
+		}
 		err := c.process(req)
 		c.budget.release(req.Size)
-		if err != nil {
+		if err != nil && !c.gone.Load() {
 			if c.ctx.Err() == nil {
 				c.log.Debug("wire: closing connection", "err", err)
 				c.flush() // the responses before the failed request are owed
@@ -44,6 +49,9 @@ func (c *conn) processLoop() {
 // wait itself, so responses to pipelined requests go out together and
 // nothing waits in the buffer while the client or the broker does.
 func (c *conn) next() *Request {
+	if c.gone.Load() {
+		return <-c.reqs // nil once the reader has closed the queue
+	}
 	select {
 	case req, ok := <-c.reqs:
 		if ok && !mayWait(req) {
@@ -80,6 +88,14 @@ func (c *conn) flushed() bool {
 	return true
 }
 
+// changesState reports whether serving req changes the broker's state, so
+// that it is still served after its client has gone: everything but the
+// fetches, which only wait and read.
+func changesState(req *Request) bool {
+	_, fetch := req.Msg.(*kmsg.FetchRequest)
+	return !fetch
+}
+
 // mayWait reports whether serving req can take long: a fetch that waits
 // for data, a group join or sync that waits for the other members, a
 // produce that waits for its records to be durable.
@@ -101,12 +117,12 @@ func (c *conn) process(req *Request) error {
 	if err != nil {
 		return err
 	}
-	if resp == nil {
-		c.touch()
-		return nil
-	}
 	if closer, ok := resp.(io.Closer); ok {
 		defer closer.Close() // written or not, the response is done with
+	}
+	if resp == nil || c.gone.Load() {
+		c.touch()
+		return nil
 	}
 	c.armWrite()
 	if bw, ok := resp.(BodyWriter); ok {
@@ -128,7 +144,11 @@ func (c *conn) respond(req *Request) (kmsg.Response, error) {
 	if req.unsupportedVersions {
 		return unsupportedVersionsResponse(c.cfg.Versions), nil
 	}
-	resp, err := c.srv.handler.Serve(c.ctx, req)
+	ctx := c.ctx
+	if c.gone.Load() {
+		ctx = c.srv.ctx // the client has gone; what it sent is still done
+	}
+	resp, err := c.srv.handler.Serve(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("serve %s v%d: %w", kmsg.NameForKey(req.Key), req.Version, err)
 	}
