@@ -220,4 +220,58 @@
 // versions let a reader refuse to go back to an older manifest. The
 // Bucket interface has no conditional put, so the uploader must make sure
 // it is still the leader before each manifest write.
+//
+// # Uploading
+//
+// An Uploader copies one partition's sealed segments, which a SealedSource
+// (the hot tier) lists and opens, oldest first: UploadNext builds the
+// next object into UploaderConfig.SpoolDir, Puts it under a fresh upload
+// id (paced by MaxBytesPerSecond), verifies it, and only then adds it to
+// the manifest through a ManifestStore. Verification reads the whole
+// object back and compares its size (Attributes) and CRC-32C with what was
+// built: OpenSegment would check only the trailer and footer, so a byte
+// flipped inside a chunk would go unseen until a consumer fetched it, and
+// the re-read (one GET, streamed through the CRC) is cheaper than a
+// segment whose only copy is damaged once local retention removes the
+// hot one. A verification failure deletes the object and is retried under
+// a new upload id. Run loops UploadNext with exponential backoff; the
+// caller of Run owns its goroutine. DeleteSegmentsBefore edits the
+// manifest, then deletes the objects it dropped. A Sweeper deletes
+// segment objects that the manifest does not name once they are older than
+// its grace period (DefaultSweepGrace, an hour).
+//
+// A ManifestStore refuses to store a manifest whose version is not above
+// the last one it loaded or stored, and to load one older than that: with
+// no conditional put in the Bucket interface, this guards a single writer
+// against its own stale copies; the leader check before each manifest
+// write (SealedSource.LeaderEpoch) guards against a second writer.
+//
+// # Reading
+//
+// A PartitionReader serves consumers from the remote tier: Read(ctx,
+// offset, maxBytes) returns whole batches from the one holding offset,
+// across chunks and segments, up to maxBytes but at least one batch. It
+// reads the manifest a func gives it at every call. An offset outside
+// [log start offset, end offset) is ErrOffsetOutOfRange; a segment object
+// gone is objstore.ErrNotFound (refresh the manifest and read again); an
+// outage stays objstore.IsRetriable; a chunk failing its checks is
+// ErrCorrupt. No batch is returned that was not checked.
+//
+// Chunks come through a ChunkCache, one per bucket: decoded chunks in
+// files under a directory, one per object key and chunk index (a hash of
+// the key, then the index), written to a temporary name and renamed, at
+// most CacheConfig.MaxBytes of them, least recently used evicted first;
+// footers in memory, at most MaxFooters. Opening the cache empties its
+// directory: entries do not survive a restart. Concurrent reads of a chunk,
+// or opens of a footer, share one GET, and at most MaxConcurrentFetches
+// GETs run at once. Chunks are served as bytes read back from their file:
+// a fetch copies batches out of them anyway, and an evicted file needs no
+// reference count.
+//
+// After serving chunk i, a PartitionReader fetches chunks i+1 to
+// i+PrefetchChunks (4 by default) in the background with PrefetchWorkers
+// workers, continuing into the manifest's next segment, so that a
+// sequential consumer finds each chunk cached. A read-ahead that does not
+// fit in its queue is dropped; Close cancels the fetches in flight and
+// waits for the workers.
 package remote

@@ -1,0 +1,259 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/strata-streaming/strata/tiered/batch"
+	"github.com/strata-streaming/strata/tiered/objstore"
+)
+
+// Errors of PartitionReader.
+var (
+	// ErrOffsetOutOfRange is an offset below the manifest's log start
+	// offset or at or past its end offset.
+	ErrOffsetOutOfRange = errors.New("remote: offset out of range of the remote tier")
+	// ErrReaderClosed is a Read after Close.
+	ErrReaderClosed = errors.New("remote: partition reader closed")
+)
+
+// Defaults of PartitionReaderConfig.
+const (
+	DefaultPrefetchChunks  = 4
+	DefaultPrefetchWorkers = 4
+)
+
+// PartitionReaderConfig configures a PartitionReader.
+type PartitionReaderConfig struct {
+	// PrefetchChunks is how many chunks past the one just served are
+	// fetched in the background, into the next segment if needed. 0 means
+	// DefaultPrefetchChunks; -1 turns read-ahead off.
+	PrefetchChunks int
+	// PrefetchWorkers is how many read-ahead fetches run at once (within
+	// the cache's own cap on GETs). 0 means DefaultPrefetchWorkers.
+	PrefetchWorkers int
+}
+
+func (c PartitionReaderConfig) withDefaults() PartitionReaderConfig {
+	if c.PrefetchChunks == 0 {
+		c.PrefetchChunks = DefaultPrefetchChunks
+	}
+	if c.PrefetchWorkers == 0 {
+		c.PrefetchWorkers = DefaultPrefetchWorkers
+	}
+	return c
+}
+
+// Validate checks the config after defaults are applied.
+func (c PartitionReaderConfig) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.PrefetchChunks < -1 || c.PrefetchChunks > 64:
+		return fmt.Errorf("%w: PrefetchChunks %d outside [-1, 64]", ErrInvalidConfig, c.PrefetchChunks)
+	case c.PrefetchWorkers < 1 || c.PrefetchWorkers > 64:
+		return fmt.Errorf("%w: PrefetchWorkers %d outside [1, 64]", ErrInvalidConfig, c.PrefetchWorkers)
+	}
+	return nil
+}
+
+// PartitionReader reads one partition's batches from the remote tier
+// through a ChunkCache, reading ahead for sequential consumers. It is safe
+// for concurrent use; Close stops the read-ahead and waits for it.
+type PartitionReader struct {
+	cache    *ChunkCache
+	manifest func() PartitionManifest
+	cfg      PartitionReaderConfig
+	pf       *prefetcher // nil when read-ahead is off
+
+	mu struct {
+		sync.Mutex
+		closed bool
+		// last is the chunk served last: a consumer's next fetch usually
+		// starts in it, and keeping it spares reading its file again.
+		last servedChunk
+	}
+}
+
+// servedChunk is a decoded chunk of the object at key.
+type servedChunk struct {
+	key   string
+	index int
+	raw   []byte
+}
+
+// NewPartitionReader returns a reader of the partition that manifest
+// describes; manifest returns the current manifest at each Read, so a
+// caller that finds an object missing refreshes it and reads again.
+func NewPartitionReader(cache *ChunkCache, manifest func() PartitionManifest, cfg PartitionReaderConfig) (*PartitionReader, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	r := &PartitionReader{cache: cache, manifest: manifest, cfg: cfg}
+	if cfg.PrefetchChunks > 0 {
+		r.pf = newPrefetcher(cache, cfg.PrefetchWorkers, 4*cfg.PrefetchChunks)
+	}
+	return r, nil
+}
+
+// Close stops the read-ahead, cancelling its fetches, and waits for it.
+func (r *PartitionReader) Close() error {
+	r.mu.Lock()
+	closed := r.mu.closed
+	r.mu.closed = true
+	r.mu.last = servedChunk{}
+	r.mu.Unlock()
+	if !closed && r.pf != nil {
+		r.pf.stop()
+	}
+	return nil
+}
+
+// Read returns whole batches from the batch holding offset on: batches
+// that end before offset are skipped, and batches are added, across
+// chunks and segments, while they fit in maxBytes, but there is always at
+// least one. next is the offset after the last batch returned.
+//
+// An offset outside the manifest's [log start offset, end offset) is
+// ErrOffsetOutOfRange. A segment object that is gone is
+// objstore.ErrNotFound: the manifest changed, refresh it and read again.
+// Outages stay objstore.IsRetriable; an object failing its checks is
+// ErrCorrupt. When a later chunk fails after some batches were read, Read
+// returns those batches and no error: the next Read meets the error.
+func (r *PartitionReader) Read(ctx context.Context, offset int64, maxBytes int) (batches []byte, next int64, err error) {
+	if r.isClosed() {
+		return nil, offset, ErrReaderClosed
+	}
+	m := r.manifest()
+	if offset < m.LogStartOffset || offset >= m.EndOffset() {
+		return nil, offset, fmt.Errorf("%w: offset %d, the remote tier holds [%d, %d)",
+			ErrOffsetOutOfRange, offset, m.LogStartOffset, m.EndOffset())
+	}
+	rd := &partitionRead{r: r, m: &m, next: offset, maxBytes: maxBytes}
+	for !rd.full {
+		seg, ok := SegmentFor(m, rd.next)
+		if !ok {
+			break
+		}
+		if err := rd.readSegment(ctx, seg); err != nil {
+			if len(rd.out) > 0 {
+				break
+			}
+			return nil, offset, err
+		}
+		if !rd.full {
+			rd.next = max(rd.next, seg.NextOffset)
+		}
+	}
+	return rd.out, rd.next, nil
+}
+
+func (r *PartitionReader) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.mu.closed
+}
+
+// partitionRead is the state of one Read.
+type partitionRead struct {
+	r        *PartitionReader
+	m        *PartitionManifest
+	out      []byte
+	next     int64
+	maxBytes int
+	full     bool
+}
+
+// readSegment appends the batches of seg from rd.next on.
+func (rd *partitionRead) readSegment(ctx context.Context, seg Segment) error {
+	s, err := rd.r.cache.OpenSegment(ctx, seg.Key, seg.ObjectSize)
+	if err != nil {
+		rd.r.forgetIfGone(seg.Key, err)
+		return fmt.Errorf("remote: read offset %d: %w", rd.next, err)
+	}
+	f := s.Footer()
+	if f.Meta.BaseOffset != seg.BaseOffset || f.Meta.NextOffset != seg.NextOffset {
+		rd.r.cache.Forget(seg.Key)
+		return fmt.Errorf("remote: read %q: %w: footer holds offsets [%d, %d), the manifest [%d, %d)",
+			seg.Key, ErrCorrupt, f.Meta.BaseOffset, f.Meta.NextOffset, seg.BaseOffset, seg.NextOffset)
+	}
+	i, _ := f.ChunkFor(rd.next)
+	for ; i < len(f.Chunks) && !rd.full; i++ {
+		raw, err := rd.r.readChunk(ctx, s, i)
+		if err != nil {
+			rd.r.forgetIfGone(seg.Key, err)
+			return fmt.Errorf("remote: read offset %d: %w", rd.next, err)
+		}
+		rd.r.readAhead(rd.m, seg, len(f.Chunks), i)
+		rd.appendBatches(raw)
+	}
+	return nil
+}
+
+// readChunk returns chunk i of s, from the last chunk served or the cache.
+// Objects never change under a key, so the last chunk stays right.
+func (r *PartitionReader) readChunk(ctx context.Context, s *CachedSegment, i int) ([]byte, error) {
+	r.mu.Lock()
+	last := r.mu.last
+	r.mu.Unlock()
+	if last.raw != nil && last.key == s.Key() && last.index == i {
+		return last.raw, nil
+	}
+	raw, err := s.ReadChunk(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.mu.last = servedChunk{key: s.Key(), index: i, raw: raw}
+	r.mu.Unlock()
+	return raw, nil
+}
+
+// appendBatches appends raw's batches that end at or after rd.next while
+// they fit.
+func (rd *partitionRead) appendBatches(raw []byte) {
+	if rd.out == nil {
+		rd.out = make([]byte, 0, max(0, min(rd.maxBytes, len(raw))))
+	}
+	it := batch.NewIter(raw)
+	for h, b, ok := it.Next(); ok; h, b, ok = it.Next() {
+		if h.LastOffset() < rd.next {
+			continue
+		}
+		if len(rd.out) > 0 && len(rd.out)+len(b) > rd.maxBytes {
+			rd.full = true
+			return
+		}
+		rd.out = append(rd.out, b...)
+		rd.next = h.LastOffset() + 1
+	}
+}
+
+// forgetIfGone drops what the cache holds of an object that is missing or
+// fails its checks, so a later read looks again.
+func (r *PartitionReader) forgetIfGone(key string, err error) {
+	if errors.Is(err, objstore.ErrNotFound) || errors.Is(err, ErrCorrupt) {
+		r.cache.Forget(key)
+	}
+}
+
+// readAhead schedules the PrefetchChunks chunks after chunk i of seg (of
+// n chunks), continuing into the manifest's next segment.
+func (r *PartitionReader) readAhead(m *PartitionManifest, seg Segment, n, i int) {
+	if r.pf == nil {
+		return
+	}
+	for k := 1; k <= r.cfg.PrefetchChunks; k++ {
+		if i+k < n {
+			r.pf.schedule(seg, i+k)
+			continue
+		}
+		nextSeg, ok := SegmentFor(*m, seg.NextOffset)
+		if !ok {
+			return
+		}
+		r.pf.schedule(nextSeg, i+k-n)
+	}
+}
