@@ -22,4 +22,15 @@
 // (local.retention.ms, local.retention.bytes), trimming the remote tier, and
 // scheduling compaction. Each becomes a further step of a Plan, computed by a
 // pure planner and carried out by the same Manager.
+//
+// For a topic with remote storage, PlanTiered plans both tiers at once. Total
+// retention (retention.ms, retention.bytes) judges the remote segments
+// followed by the local segments not yet uploaded as one log and deletes
+// from whichever tier holds what it removes, moving the log start offset;
+// local retention (local.retention.ms, local.retention.bytes) trims only
+// local segments already uploaded and never moves the log start offset.
+// While remote storage is enabled, a local segment not yet uploaded is never
+// deleted by either rule, so an upload outage grows the local tier (the
+// plan's upload backlog) rather than losing data; with it disabled, the plan
+// is PlanLocal's.
 package retention

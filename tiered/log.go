@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/strata-streaming/strata/tiered/batch"
 	"github.com/strata-streaming/strata/tiered/segment"
@@ -35,6 +36,9 @@ type Config struct {
 	// MaxDecompressedBytes bounds the decompression of one batch when a
 	// timestamp lookup must find a record inside a compressed batch.
 	MaxDecompressedBytes int
+	// Remote is the partition's remote tier, or nil for a log that is
+	// local only. Offsets below the hot tier's start are read from it.
+	Remote RemoteReader
 }
 
 // DefaultConfig returns Kafka's defaults.
@@ -54,6 +58,9 @@ func (c *Config) Validate() error {
 type Log struct {
 	cfg Config
 	hot *segment.Log
+	// floor is the highest start offset set with SetStartOffset since Open:
+	// no tier serves offsets below it.
+	floor atomic.Int64
 }
 
 // Open opens (or creates) the partition log whose hot tier lives in dir.
@@ -80,8 +87,15 @@ func (l *Log) Sync() error { return l.hot.Sync() }
 // one fsync.
 func (l *Log) SyncTo(offset int64) error { return l.hot.SyncTo(offset) }
 
-// StartOffset is the log start offset across tiers.
-func (l *Log) StartOffset() int64 { return l.hot.StartOffset() }
+// StartOffset is the log start offset across tiers: the remote tier's
+// when it holds offsets below the hot tier's.
+func (l *Log) StartOffset() int64 {
+	start := l.hot.StartOffset()
+	if from, ok := l.remoteStart(start); ok {
+		start = from
+	}
+	return max(start, l.floor.Load())
+}
 
 // EndOffset is the log end offset.
 func (l *Log) EndOffset() int64 { return l.hot.EndOffset() }
@@ -100,10 +114,23 @@ func (l *Log) Segments() []Info { return l.hot.Segments() }
 func (l *Log) Seal() error { return l.hot.Seal() }
 
 // Truncate removes every batch holding an offset at or above offset.
-func (l *Log) Truncate(offset int64) error { return l.hot.Truncate(offset) }
+// Truncating at or below the log start offset restarts the log at offset.
+func (l *Log) Truncate(offset int64) error {
+	if err := l.hot.Truncate(offset); err != nil {
+		return err
+	}
+	l.lowerFloor(l.hot.StartOffset())
+	return nil
+}
 
 // SetStartOffset raises the log start offset (DeleteRecords).
-func (l *Log) SetStartOffset(offset int64) error { return l.hot.SetStartOffset(offset) }
+func (l *Log) SetStartOffset(offset int64) error {
+	if err := l.hot.SetStartOffset(offset); err != nil {
+		return err
+	}
+	l.raiseFloor(offset)
+	return nil
+}
 
 // DeleteSegmentsBefore deletes local segments wholly below offset.
 func (l *Log) DeleteSegmentsBefore(offset int64) (int, error) {
@@ -123,7 +150,14 @@ func (l *Log) Read(ctx context.Context, offset int64, maxBytes int, maxOffset in
 	if err := ctx.Err(); err != nil {
 		return Records{}, err
 	}
+	if l.belowHot(offset) {
+		return l.readRemote(ctx, offset, maxBytes, maxOffset)
+	}
 	r, err := l.hot.Read(offset, maxBytes, maxOffset)
+	if errors.Is(err, ErrOffsetOutOfRange) && l.belowHot(offset) {
+		// Retention moved the hot tier's start past offset meanwhile.
+		return l.readRemote(ctx, offset, maxBytes, maxOffset)
+	}
 	if err != nil {
 		return Records{}, err
 	}

@@ -7,27 +7,47 @@ import (
 )
 
 // Records are whole record batches returned by Read, from whichever tier
-// holds them. Today that is always a range of a local segment file, which
-// WriteTo sends to a socket with sendfile. Records are used by one
-// goroutine and closed once.
+// holds them: a range of a local segment file, which WriteTo sends to a
+// socket with sendfile, or bytes fetched from the remote tier. Records are
+// used by one goroutine and closed once.
 type Records struct {
 	file       segment.FileRange
-	BaseOffset int64 // base offset of the first batch; the offset asked for when empty
-	NextOffset int64 // offset after the last batch; the offset asked for when empty
+	buf        []byte // the batches when they came from the remote tier
+	BaseOffset int64  // base offset of the first batch; the offset asked for when empty
+	NextOffset int64  // offset after the last batch; the offset asked for when empty
 }
 
 // Len is the size of the records in bytes.
-func (r *Records) Len() int64 { return r.file.Len }
+func (r *Records) Len() int64 {
+	if r.buf != nil {
+		return int64(len(r.buf))
+	}
+	return r.file.Len
+}
 
 // Empty reports whether there are no records.
 func (r *Records) Empty() bool { return r.Len() == 0 }
 
 // WriteTo writes the records to w, without a copy through user space when
 // w is a socket and the records are local.
-func (r *Records) WriteTo(w io.Writer) (int64, error) { return r.file.WriteTo(w) }
+func (r *Records) WriteTo(w io.Writer) (int64, error) {
+	if r.buf != nil {
+		n, err := w.Write(r.buf)
+		return int64(n), err
+	}
+	return r.file.WriteTo(w)
+}
 
 // AppendTo appends the records' bytes to dst.
-func (r *Records) AppendTo(dst []byte) ([]byte, error) { return r.file.AppendTo(dst) }
+func (r *Records) AppendTo(dst []byte) ([]byte, error) {
+	if r.buf != nil {
+		return append(dst, r.buf...), nil
+	}
+	return r.file.AppendTo(dst)
+}
 
 // Close releases what the records hold.
-func (r *Records) Close() { r.file.Close() }
+func (r *Records) Close() {
+	r.file.Close()
+	r.buf = nil
+}
