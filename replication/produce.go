@@ -117,7 +117,7 @@ func (p *Partition) appendLocked(buf []byte, headers []batch.Header, cfg *TopicC
 		return p.duplicateLocked(dup, cfg, acks), nil, nil
 	}
 	epoch := p.LeaderEpoch()
-	res, err := p.Log().Append(buf, tiered.AppendOptions{LogAppendTime: cfg.LogAppendTime, LeaderEpoch: epoch})
+	res, err := p.Log().Append(buf, tiered.AppendOptions{LogAppendTime: cfg.LogAppendTime, LeaderEpoch: epoch, Validated: true})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -17,6 +17,11 @@ type AppendOptions struct {
 	// LeaderEpoch is written into every batch's partitionLeaderEpoch field
 	// when it is not negative.
 	LeaderEpoch int32
+	// Validated says the caller has already run batch.Validate on every
+	// batch of the buffer (the broker's produce path does, to answer each
+	// failure with Kafka's error code), so Append only frames the batches
+	// instead of checking every CRC a second time.
+	Validated bool
 }
 
 // AppendResult describes a successful append.
@@ -48,7 +53,7 @@ type batchMeta struct {
 // written unless every batch is valid. The data is visible to readers at
 // once and durable after Sync or SyncTo(result.LogEndOffset).
 func (l *Log) Append(buf []byte, opts AppendOptions) (AppendResult, error) {
-	metas, records, err := validateBatches(buf)
+	metas, records, err := validateBatches(buf, opts.Validated)
 	if err != nil {
 		return AppendResult{}, err
 	}
@@ -78,8 +83,9 @@ func (l *Log) Append(buf []byte, opts AppendOptions) (AppendResult, error) {
 	return res, nil
 }
 
-// validateBatches checks every batch of buf and describes it.
-func validateBatches(buf []byte) ([]batchMeta, int64, error) {
+// validateBatches checks every batch of buf, or only frames them when the
+// caller validated them already, and describes them.
+func validateBatches(buf []byte, validated bool) ([]batchMeta, int64, error) {
 	if len(buf) == 0 {
 		return nil, 0, ErrEmptyAppend
 	}
@@ -91,8 +97,10 @@ func validateBatches(buf []byte) ([]batchMeta, int64, error) {
 		if !ok {
 			break
 		}
-		if _, err := batch.Validate(b); err != nil {
-			return nil, 0, fmt.Errorf("validate batch %d: %w", len(metas), err)
+		if !validated {
+			if _, err := batch.Validate(b); err != nil {
+				return nil, 0, fmt.Errorf("validate batch %d: %w", len(metas), err)
+			}
 		}
 		metas = append(metas, batchMeta{delta: h.LastOffsetDelta, size: len(b), records: h.NumRecords, maxTs: h.MaxTimestamp})
 		records += int64(h.NumRecords)

@@ -670,3 +670,20 @@ func TestCompressedBatchesStoredAsSent(t *testing.T) {
 	}
 	checkContent(t, l, want)
 }
+
+// TestAppendValidatedStillFrames: a caller that validated its batches
+// skips the second CRC check, but a buffer that does not frame into whole
+// batches is still refused.
+func TestAppendValidatedStillFrames(t *testing.T) {
+	l := openLog(t, t.TempDir(), testConfig(newClock()))
+	defer l.Close()
+	good := values(2, 10, 1)
+	if _, err := l.Append(append([]byte(nil), good...), AppendOptions{LeaderEpoch: -1, Validated: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := l.Append(good[:len(good)-3], AppendOptions{LeaderEpoch: -1, Validated: true})
+	wantErr(t, err, batch.ErrShort)
+	if hdrs := readAll(t, l, 1<<20); len(hdrs) != 1 {
+		t.Fatalf("%d batches stored, want 1", len(hdrs))
+	}
+}
