@@ -31,6 +31,7 @@ type Broker struct {
 	meta      *metadata
 	groups    *group.Coordinator
 	retention *retention.Manager
+	tiering   *tiering // nil when tiered storage is off
 	handler   *handler.Handler
 	server    *wire.Server
 
@@ -84,6 +85,12 @@ func (b *Broker) start(ctx, loopCtx context.Context) error {
 	if err := b.startController(ctx, adv); err != nil {
 		return err
 	}
+	if err := b.newRetention(); err != nil {
+		return err
+	}
+	if err := b.startTiering(ctx); err != nil {
+		return err
+	}
 	if err := b.startPartitions(ctx, loopCtx); err != nil {
 		return err
 	}
@@ -129,7 +136,7 @@ func (b *Broker) startPartitions(ctx, loopCtx context.Context) error {
 	mc := replication.DefaultManagerConfig(b.cfg.DataDir)
 	mc.NodeID = b.cfg.NodeID
 	mc.TopicConfig = b.topicConfig
-	mc.OnOpen, mc.OnClose = b.onOpen, b.onClose
+	mc.OnOpen, mc.OnClose, mc.OnRoll = b.onOpen, b.onClose, b.onRoll
 	mc.ProducerIDExpirationMs = bc.Int64("producer.id.expiration.ms")
 	mc.Logger = b.log.With("component", "partitions")
 	parts, err := replication.NewManager(mc)
@@ -137,13 +144,16 @@ func (b *Broker) startPartitions(ctx, loopCtx context.Context) error {
 		return fmt.Errorf("broker: open partitions: %w", err)
 	}
 	b.parts = parts
-	b.meta = &metadata{ctrl: b.ctrl, parts: parts}
+	b.meta = &metadata{ctrl: b.ctrl, parts: parts, afterApply: b.afterApply}
 	changed := b.ctrl.Changed()
 	if err := b.meta.sync(); err != nil {
 		return fmt.Errorf("broker: apply metadata: %w", err)
 	}
 	b.loops.Add(1)
 	go b.watchMetadata(loopCtx, changed)
+	if b.tiering != nil {
+		b.tiering.deleter.start(b.ctrl.Image())
+	}
 	return b.ensureOffsetsTopic(ctx)
 }
 
@@ -165,7 +175,7 @@ func (b *Broker) watchMetadata(ctx context.Context, changed <-chan struct{}) {
 
 // topicConfig resolves a topic's configuration for its partitions.
 func (b *Broker) topicConfig(t *controller.Topic) (replication.TopicConfig, error) {
-	r := config.ResolveTopic(config.Layers{Topic: t.Configs, Dynamic: b.ctrl.Image().BrokerConfigs, Static: b.cfg.Settings})
+	r := b.resolveTopic(t)
 	tc := replication.DefaultTopicConfig()
 	tc.Log = r.LogConfig()
 	tc.MaxMessageBytes = r.Int("max.message.bytes")
@@ -174,20 +184,77 @@ func (b *Broker) topicConfig(t *controller.Topic) (replication.TopicConfig, erro
 	return tc, tc.Validate()
 }
 
-// onOpen puts a partition under retention; onClose takes it off.
+// onOpen gives a partition of a tiered topic its remote tier and puts
+// every partition under retention; onClose takes it off retention (its
+// remote tier stays until afterApply finds the partition gone, so that a
+// reopen keeps it).
 func (b *Broker) onOpen(p *replication.Partition) {
-	if b.retention == nil {
+	name := partitionName(p)
+	t, ok := b.ctrl.Image().Topic(p.Topic())
+	if !ok {
 		return
 	}
-	topic := p.Topic()
-	b.retention.Add(partitionName(p), retention.Local(retainedLog{p}), func() retention.Policy {
+	if b.tiering != nil && isTiered(t, b.resolveTopic(t)) {
+		tier, err := b.tiering.attach(p, t, func() { b.retention.Trigger(name) })
+		if err == nil && isRecovery(t.Configs) {
+			err = restorePartition(p, tier)
+		}
+		if err == nil {
+			b.retention.AddTiered(name, retention.Local(retainedLog{p}), tierRetention{tier}, b.tieredPolicy(p.Topic()))
+			return
+		}
+		b.log.Error("partition left without its remote tier", "partition", name, "err", err)
+	}
+	b.retention.Add(name, retention.Local(retainedLog{p}), b.localPolicy(p.Topic()))
+}
+
+// resolveTopic resolves a topic's configuration.
+func (b *Broker) resolveTopic(t *controller.Topic) *config.Resolved {
+	return config.ResolveTopic(config.Layers{Topic: t.Configs, Dynamic: b.ctrl.Image().BrokerConfigs, Static: b.cfg.Settings})
+}
+
+// localPolicy returns the retention policy of a topic's local-only log,
+// read anew at each enforcement.
+func (b *Broker) localPolicy(topic string) func() retention.Policy {
+	return func() retention.Policy {
 		t, ok := b.ctrl.Image().Topic(topic)
 		if !ok {
 			return retention.Policy{RetentionMs: -1, RetentionBytes: -1}
 		}
-		r := config.ResolveTopic(config.Layers{Topic: t.Configs, Dynamic: b.ctrl.Image().BrokerConfigs, Static: b.cfg.Settings})
-		return r.RetentionPolicy()
-	})
+		return b.resolveTopic(t).RetentionPolicy()
+	}
+}
+
+// tieredPolicy returns the retention policy of a tiered topic's two
+// tiers, read anew at each enforcement.
+func (b *Broker) tieredPolicy(topic string) func() retention.TieredPolicy {
+	return func() retention.TieredPolicy {
+		t, ok := b.ctrl.Image().Topic(topic)
+		if !ok {
+			keep := retention.Policy{RetentionMs: -1, RetentionBytes: -1}
+			return retention.TieredPolicy{Total: keep, Local: keep, RemoteEnabled: true}
+		}
+		r := b.resolveTopic(t)
+		return retention.TieredPolicy{Total: r.RetentionPolicy(), Local: r.LocalRetentionPolicy(), RemoteEnabled: true}
+	}
+}
+
+// onRoll wakes a partition's uploader and retention when it sealed a
+// segment.
+func (b *Broker) onRoll(p *replication.Partition) {
+	if b.tiering != nil {
+		if tier := b.tiering.tier(p.TopicID(), p.Index()); tier != nil {
+			tier.Wake()
+		}
+	}
+	b.retention.Trigger(partitionName(p))
+}
+
+// afterApply runs after each metadata image is applied to the partitions.
+func (b *Broker) afterApply(img *controller.Image) {
+	if b.tiering != nil {
+		b.tiering.reconcile(img, b.parts.Partitions())
+	}
 }
 
 // retainedLog is a partition's hot tier as retention sees it: deletions
@@ -203,9 +270,7 @@ func (r retainedLog) DeleteSegmentsBefore(offset int64) (int, error) {
 }
 
 func (b *Broker) onClose(p *replication.Partition) {
-	if b.retention != nil {
-		b.retention.Remove(partitionName(p))
-	}
+	b.retention.Remove(partitionName(p))
 }
 
 func partitionName(p *replication.Partition) string {
@@ -255,9 +320,9 @@ func (b *Broker) startGroups(ctx context.Context) error {
 	return nil
 }
 
-// startRetention enforces retention on every partition and runs the
-// time-based flush policy.
-func (b *Broker) startRetention(ctx context.Context) error {
+// newRetention makes the retention manager, before any partition opens;
+// startRetention starts it.
+func (b *Broker) newRetention() error {
 	bc := b.brokerConfig()
 	rc := retention.DefaultConfig()
 	rc.CheckInterval = time.Duration(bc.Int64("log.retention.check.interval.ms")) * time.Millisecond
@@ -267,10 +332,27 @@ func (b *Broker) startRetention(ctx context.Context) error {
 		return fmt.Errorf("broker: start retention: %w", err)
 	}
 	b.retention = m
-	for _, p := range b.parts.Partitions() {
-		b.onOpen(p)
+	return nil
+}
+
+// startTiering opens the object store when tiered storage is on.
+func (b *Broker) startTiering(ctx context.Context) error {
+	bc := b.brokerConfig()
+	if !bc.Bool("remote.log.storage.system.enable") {
+		return nil
 	}
-	if err := m.Start(ctx); err != nil {
+	t, err := openTiering(ctx, b.cfg.DataDir, bc, b.log.With("component", "tiering"))
+	if err != nil {
+		return err
+	}
+	b.tiering = t
+	return nil
+}
+
+// startRetention starts enforcing retention on every partition and runs
+// the time-based flush policy.
+func (b *Broker) startRetention(ctx context.Context) error {
+	if err := b.retention.Start(ctx); err != nil {
 		return fmt.Errorf("broker: start retention: %w", err)
 	}
 	b.loops.Add(1)
@@ -300,7 +382,7 @@ func (b *Broker) flushLoop(ctx context.Context) {
 func (b *Broker) startServer() error {
 	bc := b.brokerConfig()
 	h, err := handler.New(handler.Deps{
-		NodeID: b.cfg.NodeID, Cluster: cluster{b.ctrl, b.meta}, Partitions: b.parts, Groups: b.groups,
+		NodeID: b.cfg.NodeID, Cluster: cluster{b.ctrl, b.meta, b.tiering}, Partitions: b.parts, Groups: b.groups,
 		Config: b.cfg.Settings, Logger: b.log.With("component", "handler"),
 	})
 	if err != nil {
@@ -355,6 +437,9 @@ func (b *Broker) close() error {
 	}
 	b.cancel()
 	b.loops.Wait()
+	if b.tiering != nil {
+		errs = append(errs, b.tiering.close())
+	}
 	if b.parts != nil {
 		errs = append(errs, b.parts.Close())
 	}

@@ -53,4 +53,6 @@ var (
 	// ErrCorrupt is a damaged state file (producer snapshot, leader epoch
 	// checkpoint, partition metadata) that could not be used.
 	ErrCorrupt = errors.New("replication: corrupt state file")
+	// ErrLogNotEmpty is a restart of a partition log that holds records.
+	ErrLogNotEmpty = errors.New("replication: partition log not empty")
 )

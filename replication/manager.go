@@ -92,7 +92,7 @@ func NewManager(cfg ManagerConfig) (*Manager, error) {
 	now := cfg.Now
 	m := &Manager{
 		cfg:  cfg,
-		env:  &env{log: cfg.Logger, now: func() int64 { return now().UnixMilli() }},
+		env:  &env{log: cfg.Logger, now: func() int64 { return now().UnixMilli() }, onRoll: cfg.OnRoll},
 		stop: make(chan struct{}),
 	}
 	m.view.Store(newView(nil, nil))

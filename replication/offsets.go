@@ -39,12 +39,19 @@ func (p *Partition) ListOffset(ctx context.Context, timestamp int64, isolation i
 	switch timestamp {
 	case LatestTimestamp:
 		return bound, noTimestamp, p.LeaderEpoch(), nil
-	case EarliestTimestamp, EarliestLocalTimestamp:
+	case EarliestTimestamp:
 		start := l.StartOffset()
 		return start, noTimestamp, p.epochForOffset(start), nil
+	case EarliestLocalTimestamp:
+		start := l.LocalStartOffset()
+		return start, noTimestamp, p.epochForOffset(start), nil
 	case LatestTieredTimestamp:
-		// No remote tier yet: nothing is tiered.
-		return noOffset, noTimestamp, undefinedEpoch, nil
+		// The last offset uploaded, -1 when none is (KIP-1005).
+		end := l.TieredEndOffset()
+		if end < 0 {
+			return noOffset, noTimestamp, undefinedEpoch, nil
+		}
+		return end - 1, noTimestamp, p.epochForOffset(end - 1), nil
 	case MaxTimestamp:
 		found, err := l.MaxTimestamp(ctx)
 		return p.lookupResult(found.Found, found.Offset, found.Timestamp, bound, err)
@@ -105,7 +112,7 @@ func (p *Partition) DeleteRecords(ctx context.Context, offset int64) (lowWaterma
 		return noOffset, fmt.Errorf("%w: delete records to %d, high watermark is %d", ErrOffsetOutOfRange, offset, hw)
 	}
 	l := p.Log()
-	if err := l.SetStartOffset(offset); err != nil {
+	if err := l.SetStartOffset(ctx, offset); err != nil {
 		return noOffset, fmt.Errorf("delete records %s: %w", dirName(p.topic, p.index), err)
 	}
 	start := l.StartOffset()
@@ -129,4 +136,28 @@ func (p *Partition) expireProducers(now, expirationMs int64) int {
 		return 0
 	}
 	return p.mu.producers.expire(now - expirationMs)
+}
+
+// RestartAt starts the partition's empty log at offset: a partition
+// restored from its remote tier continues where the remote tier ends. A
+// log that holds records, or already ends at or past offset, is left as
+// it is (ErrLogNotEmpty for the first).
+func (p *Partition) RestartAt(offset int64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mu.closed {
+		return p.errClosed()
+	}
+	l := p.Log()
+	switch {
+	case offset <= l.EndOffset():
+		return nil
+	case l.LocalStartOffset() < l.EndOffset():
+		return fmt.Errorf("%w: %s holds offsets %d to %d", ErrLogNotEmpty, dirName(p.topic, p.index), l.LocalStartOffset(), l.EndOffset())
+	}
+	if err := l.Restart(offset); err != nil {
+		return fmt.Errorf("restart %s at %d: %w", dirName(p.topic, p.index), offset, err)
+	}
+	p.advanceLocked()
+	return nil
 }

@@ -61,8 +61,9 @@ type offsetRange struct{ base, end int64 }
 
 // env is what partitions share with their manager.
 type env struct {
-	log *slog.Logger
-	now func() int64 // ms since the epoch
+	log    *slog.Logger
+	now    func() int64 // ms since the epoch
+	onRoll func(*Partition)
 }
 
 // leadership is a partition's role as the metadata gives it.
@@ -116,9 +117,10 @@ func (p *Partition) load() error {
 		p.env.log.Warn("replication: resetting leader epoch cache", "dir", p.dir, "err", err)
 		epochs = epochCache{}
 	}
-	changed := epochs.truncateFromEnd(l.EndOffset())
-	changed = epochs.truncateFromStart(l.StartOffset()) || changed
-	if changed {
+	// Only the end is trimmed here: the remote tier, attached after the
+	// open, may hold offsets below the hot tier's start, and their epochs
+	// stay. DeleteRecords trims the start.
+	if epochs.truncateFromEnd(l.EndOffset()) {
 		if err := saveEpochs(p.dir, &epochs); err != nil {
 			return err
 		}
@@ -282,10 +284,13 @@ func (p *Partition) reconfigure(cfg TopicConfig) error {
 	if p.mu.closed {
 		return ErrClosed
 	}
-	if err := p.Log().Close(); err != nil {
+	old := p.Log()
+	if err := old.Close(); err != nil {
 		return fmt.Errorf("reconfigure %s: %w", p.dir, err)
 	}
-	l, err := tiered.Open(p.dir, cfg.Log)
+	lc := cfg.Log
+	lc.Remote = old.Remote() // the remote tier is the partition's, not the topic config's
+	l, err := tiered.Open(p.dir, lc)
 	if err != nil {
 		return fmt.Errorf("reconfigure %s: %w", p.dir, err)
 	}

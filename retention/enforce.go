@@ -16,7 +16,7 @@ func (m *Manager) Enforce(ctx context.Context, name string) (Plan, error) {
 	if e == nil {
 		return Plan{}, errRemoved(name)
 	}
-	return m.enforce(e)
+	return m.enforce(ctx, e)
 }
 
 // EnforceAll applies retention to every registered partition now, in name
@@ -49,7 +49,7 @@ func (m *Manager) enforceEach(ctx context.Context, es []*entry) error {
 		if err := ctx.Err(); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
-		if _, err := m.enforce(e); err != nil && !errors.Is(err, ErrUnknownPartition) {
+		if _, err := m.enforce(ctx, e); err != nil && !errors.Is(err, ErrUnknownPartition) {
 			errs = append(errs, err)
 		}
 	}
@@ -59,13 +59,19 @@ func (m *Manager) enforceEach(ctx context.Context, es []*entry) error {
 // enforce plans and applies retention for one registration, holding it so
 // that no other enforcement of it runs meanwhile, then counts and logs what
 // happened.
-func (m *Manager) enforce(e *entry) (Plan, error) {
+func (m *Manager) enforce(ctx context.Context, e *entry) (Plan, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.removed {
 		return Plan{}, errRemoved(e.name)
 	}
-	plan, o := m.apply(e)
+	var plan Plan
+	var o outcome
+	if e.remote != nil {
+		plan, o = m.applyTiered(ctx, e)
+	} else {
+		plan, o = m.apply(e)
+	}
 	m.stats.record(o)
 	m.report(e.name, plan, o)
 	return plan, o.err
@@ -99,10 +105,11 @@ func leadingBytes(segs []Segment, n int) int64 {
 }
 
 func (m *Manager) report(name string, plan Plan, o outcome) {
-	if o.segments > 0 {
+	if o.segments > 0 || o.remoteSegments > 0 {
 		m.log.Info("retention deleted segments",
 			"partition", name,
 			"segments", o.segments,
+			"remote_segments", o.remoteSegments,
 			"bytes", o.bytes,
 			"reason", plan.Reason.String(),
 			"log_start_offset", plan.LogStartOffset)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,7 +69,12 @@ type Manager struct {
 type entry struct {
 	name   string
 	part   Partition
-	policy func() Policy
+	policy func() Policy // nil for a tiered registration
+	// remote and tieredPolicy are set for a tiered registration.
+	remote       Remote
+	tieredPolicy func() TieredPolicy
+	// backlog is the upload backlog in bytes found by the last enforcement.
+	backlog atomic.Int64
 
 	mu      sync.Mutex // held for the length of one enforcement
 	removed bool       // guarded by mu
@@ -105,7 +111,12 @@ func (m *Manager) Add(name string, p Partition, policy func() Policy) {
 	if p == nil || policy == nil {
 		panic("retention: Add with a nil partition or policy")
 	}
-	e := &entry{name: name, part: p, policy: policy}
+	m.add(&entry{name: name, part: p, policy: policy})
+}
+
+// add registers e, replacing and retiring a registration of the same name.
+func (m *Manager) add(e *entry) {
+	name := e.name
 	m.mu.Lock()
 	old := m.parts[name]
 	m.parts[name] = e

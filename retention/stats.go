@@ -13,19 +13,22 @@ type Stats struct {
 	SegmentsDeleted int64
 	// BytesDeleted is the total size of those segments.
 	BytesDeleted int64
+	// RemoteSegmentsDeleted counts the remote segments deleted.
+	RemoteSegmentsDeleted int64
 }
 
 // outcome is what one partition enforcement did.
 type outcome struct {
-	segments int
-	bytes    int64
-	err      error
+	segments       int
+	bytes          int64
+	remoteSegments int
+	err            error
 }
 
 // counters hold the Manager's statistics. record is the one place an
 // enforcement is counted, so instruments can be attached there.
 type counters struct {
-	runs, errors, segments, bytes atomic.Int64
+	runs, errors, segments, bytes, remoteSegments atomic.Int64
 }
 
 func (c *counters) record(o outcome) {
@@ -35,6 +38,7 @@ func (c *counters) record(o outcome) {
 	}
 	c.segments.Add(int64(o.segments))
 	c.bytes.Add(o.bytes)
+	c.remoteSegments.Add(int64(o.remoteSegments))
 }
 
 func (c *counters) snapshot() Stats {
@@ -43,5 +47,7 @@ func (c *counters) snapshot() Stats {
 		Errors:          c.errors.Load(),
 		SegmentsDeleted: c.segments.Load(),
 		BytesDeleted:    c.bytes.Load(),
+
+		RemoteSegmentsDeleted: c.remoteSegments.Load(),
 	}
 }

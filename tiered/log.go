@@ -36,8 +36,9 @@ type Config struct {
 	// MaxDecompressedBytes bounds the decompression of one batch when a
 	// timestamp lookup must find a record inside a compressed batch.
 	MaxDecompressedBytes int
-	// Remote is the partition's remote tier, or nil for a log that is
-	// local only. Offsets below the hot tier's start are read from it.
+	// Remote is the partition's remote tier when the log opens, or nil for
+	// a log that is local only (see SetRemote). Offsets below the hot
+	// tier's start are read from it.
 	Remote RemoteReader
 }
 
@@ -61,6 +62,8 @@ type Log struct {
 	// floor is the highest start offset set with SetStartOffset since Open:
 	// no tier serves offsets below it.
 	floor atomic.Int64
+	// remote is the remote tier, nil when there is none.
+	remote atomic.Pointer[RemoteReader]
 }
 
 // Open opens (or creates) the partition log whose hot tier lives in dir.
@@ -72,7 +75,9 @@ func Open(dir string, cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Log{cfg: cfg, hot: hot}, nil
+	l := &Log{cfg: cfg, hot: hot}
+	l.SetRemote(cfg.Remote)
+	return l, nil
 }
 
 // Append validates and appends one or more batches (see segment.Log.Append).
@@ -95,6 +100,21 @@ func (l *Log) StartOffset() int64 {
 		start = from
 	}
 	return max(start, l.floor.Load())
+}
+
+// LocalStartOffset is the hot tier's start offset (ListOffsets
+// EARLIEST_LOCAL): where the local copy begins.
+func (l *Log) LocalStartOffset() int64 { return max(l.hot.StartOffset(), l.floor.Load()) }
+
+// TieredEndOffset is the offset after the last batch uploaded to the
+// remote tier, or -1 when it holds none (ListOffsets LATEST_TIERED
+// answers one below it).
+func (l *Log) TieredEndOffset() int64 {
+	r := l.Remote()
+	if r == nil || r.EndOffset() <= r.StartOffset() {
+		return -1
+	}
+	return r.EndOffset()
 }
 
 // EndOffset is the log end offset.
@@ -123,8 +143,20 @@ func (l *Log) Truncate(offset int64) error {
 	return nil
 }
 
-// SetStartOffset raises the log start offset (DeleteRecords).
-func (l *Log) SetStartOffset(offset int64) error {
+// Restart deletes the hot tier's segments and starts it empty at offset
+// (see segment.Log.Restart).
+func (l *Log) Restart(offset int64) error { return l.hot.Restart(offset) }
+
+// SetStartOffset raises the log start offset (DeleteRecords), durably in
+// both tiers: the remote tier's first, so that a crash between the two
+// never resurrects remote records. An offset at or below the remote
+// tier's start leaves the remote tier alone.
+func (l *Log) SetStartOffset(ctx context.Context, offset int64) error {
+	if r := l.Remote(); r != nil && offset > r.StartOffset() {
+		if err := r.SetStartOffset(ctx, offset); err != nil {
+			return fmt.Errorf("set remote start offset: %w", err)
+		}
+	}
 	if err := l.hot.SetStartOffset(offset); err != nil {
 		return err
 	}
@@ -171,23 +203,38 @@ type OffsetLookup struct {
 	Found     bool  // false when no record qualifies
 }
 
-// ReadByTime finds the first record whose timestamp is at or after ts.
+// ReadByTime finds the first record whose timestamp is at or after ts,
+// in the remote tier first, then in the hot tier.
 func (l *Log) ReadByTime(ctx context.Context, ts int64) (OffsetLookup, error) {
 	if err := ctx.Err(); err != nil {
 		return OffsetLookup{}, err
+	}
+	if r := l.Remote(); r != nil && l.StartOffset() < l.hot.StartOffset() {
+		found, err := l.remoteByTime(ctx, r, ts)
+		if err != nil || found.Found {
+			return found, err
+		}
 	}
 	found, err := l.hot.ReadByTime(ts)
 	if err != nil || !found.Found {
 		return OffsetLookup{}, err
 	}
 	defer found.Batch.Close()
-	return l.recordAtTime(found.Batch, ts)
+	b, err := found.Batch.AppendTo(nil)
+	if err != nil {
+		return OffsetLookup{}, err
+	}
+	return l.recordAtTime(b, ts)
 }
 
 // MaxTimestamp finds the record with the largest timestamp (ListOffsets
-// MAX_TIMESTAMP); the first such record when several share it.
+// MAX_TIMESTAMP) in either tier; the first such record when several share
+// it.
 func (l *Log) MaxTimestamp(ctx context.Context) (OffsetLookup, error) {
 	ts, _ := l.hot.MaxTimestamp()
+	if r := l.Remote(); r != nil && l.StartOffset() < l.hot.StartOffset() {
+		ts = max(ts, r.MaxTimestamp())
+	}
 	if ts < 0 {
 		return OffsetLookup{}, ctx.Err()
 	}
@@ -195,11 +242,7 @@ func (l *Log) MaxTimestamp(ctx context.Context) (OffsetLookup, error) {
 }
 
 // recordAtTime finds the first record at or after ts inside one batch.
-func (l *Log) recordAtTime(r segment.FileRange, ts int64) (OffsetLookup, error) {
-	b, err := r.AppendTo(nil)
-	if err != nil {
-		return OffsetLookup{}, err
-	}
+func (l *Log) recordAtTime(b []byte, ts int64) (OffsetLookup, error) {
 	off, recTs, ok, err := batch.OffsetForTimestamp(b, ts, l.cfg.MaxDecompressedBytes)
 	if err != nil {
 		return OffsetLookup{}, fmt.Errorf("find timestamp %d: %w", ts, err)

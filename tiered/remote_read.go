@@ -23,39 +23,83 @@ type RemoteReader interface {
 	// EndOffset is the offset after the last batch it holds; StartOffset
 	// when it holds none.
 	EndOffset() int64
+	// MaxTimestamp is the largest batch max timestamp it holds at or
+	// above StartOffset, -1 when it holds none.
+	MaxTimestamp() int64
+	// TimeSearchStart is where a search for the first record at or after
+	// ts starts: the first offset of the first remote segment holding a
+	// batch whose max timestamp is at least ts; ok is false when none does.
+	TimeSearchStart(ts int64) (offset int64, ok bool)
+	// SetStartOffset raises the remote tier's start offset to offset,
+	// durably, and deletes what lies wholly below it.
+	SetStartOffset(ctx context.Context, offset int64) error
 }
 
-// NewRemoteReader returns the RemoteReader over a remote.PartitionReader;
-// manifest returns the manifest r reads by (the function r was made with).
-func NewRemoteReader(r *remote.PartitionReader, manifest func() remote.PartitionManifest) RemoteReader {
-	return &partitionReader{r: r, manifest: manifest}
-}
+// NewRemoteReader returns the RemoteReader over a partition's remote.Tier.
+func NewRemoteReader(t *remote.Tier) RemoteReader { return tierReader{t} }
 
-// partitionReader adapts a remote.PartitionReader to RemoteReader.
-type partitionReader struct {
-	r        *remote.PartitionReader
-	manifest func() remote.PartitionManifest
-}
+// tierReader adapts a remote.Tier to RemoteReader.
+type tierReader struct{ t *remote.Tier }
 
-func (p *partitionReader) Read(ctx context.Context, offset int64, maxBytes int) ([]byte, int64, error) {
-	b, next, err := p.r.Read(ctx, offset, maxBytes)
+func (r tierReader) Read(ctx context.Context, offset int64, maxBytes int) ([]byte, int64, error) {
+	b, next, err := r.t.Read(ctx, offset, maxBytes)
 	if errors.Is(err, remote.ErrOffsetOutOfRange) {
 		return nil, offset, fmt.Errorf("%w: %w", ErrOffsetOutOfRange, err)
 	}
 	return b, next, err
 }
 
-func (p *partitionReader) StartOffset() int64 { return p.manifest().LogStartOffset }
+func (r tierReader) StartOffset() int64 { return r.t.Manifest().LogStartOffset }
 
-func (p *partitionReader) EndOffset() int64 {
-	m := p.manifest()
+func (r tierReader) EndOffset() int64 {
+	m := r.t.Manifest()
 	return m.EndOffset()
+}
+
+func (r tierReader) MaxTimestamp() int64 {
+	m := r.t.Manifest()
+	ts := int64(-1)
+	for _, s := range m.Segments {
+		if s.NextOffset > m.LogStartOffset {
+			ts = max(ts, s.MaxTimestamp)
+		}
+	}
+	return ts
+}
+
+func (r tierReader) TimeSearchStart(ts int64) (int64, bool) {
+	m := r.t.Manifest()
+	s, ok := remote.SegmentForTime(m, ts)
+	return max(s.BaseOffset, m.LogStartOffset), ok
+}
+
+func (r tierReader) SetStartOffset(ctx context.Context, offset int64) error {
+	_, err := r.t.DeleteBefore(ctx, offset)
+	return err
+}
+
+// SetRemote attaches the partition's remote tier (nil detaches it):
+// offsets below the hot tier's start are read from it from now on.
+func (l *Log) SetRemote(r RemoteReader) {
+	if r == nil {
+		l.remote.Store(nil)
+		return
+	}
+	l.remote.Store(&r)
+}
+
+// Remote returns the attached remote tier, or nil.
+func (l *Log) Remote() RemoteReader {
+	if r := l.remote.Load(); r != nil {
+		return *r
+	}
+	return nil
 }
 
 // remoteStart returns the remote tier's start offset when it holds
 // offsets below hotStart.
 func (l *Log) remoteStart(hotStart int64) (int64, bool) {
-	r := l.cfg.Remote
+	r := l.Remote()
 	if r == nil {
 		return 0, false
 	}
@@ -86,7 +130,7 @@ func (l *Log) lowerFloor(start int64) {
 
 // belowHot reports whether offset is for the remote tier to serve.
 func (l *Log) belowHot(offset int64) bool {
-	return l.cfg.Remote != nil && offset < l.hot.StartOffset()
+	return l.Remote() != nil && offset < l.hot.StartOffset()
 }
 
 // readRemote is Read of an offset below the hot tier.
@@ -98,7 +142,7 @@ func (l *Log) readRemote(ctx context.Context, offset int64, maxBytes int, maxOff
 	if offset >= maxOffset {
 		return empty, nil
 	}
-	b, next, err := l.cfg.Remote.Read(ctx, offset, maxBytes)
+	b, next, err := l.Remote().Read(ctx, offset, maxBytes)
 	if err != nil {
 		return Records{}, fmt.Errorf("read remote offset %d: %w", offset, err)
 	}
@@ -159,3 +203,35 @@ func (s *sealedSource) Open(base int64) (io.ReadCloser, int64, error) {
 }
 
 func (s *sealedSource) LeaderEpoch() (int32, bool) { return s.leaderEpoch() }
+
+// timeScanBytes is how much of the remote tier one step of a timestamp
+// search reads.
+const timeScanBytes = 1 << 20
+
+// remoteByTime finds the first record at or after ts in the remote tier,
+// scanning batch headers from the first segment that may hold it up to
+// the hot tier's start.
+func (l *Log) remoteByTime(ctx context.Context, r RemoteReader, ts int64) (OffsetLookup, error) {
+	offset, ok := r.TimeSearchStart(ts)
+	if !ok {
+		return OffsetLookup{}, nil
+	}
+	offset = max(offset, l.StartOffset())
+	for offset < min(r.EndOffset(), l.hot.StartOffset()) {
+		b, next, err := r.Read(ctx, offset, timeScanBytes)
+		if err != nil {
+			return OffsetLookup{}, fmt.Errorf("find timestamp %d in the remote tier: %w", ts, err)
+		}
+		it := batch.NewIter(b)
+		for h, raw, ok := it.Next(); ok; h, raw, ok = it.Next() {
+			if h.LastOffset() >= offset && h.MaxTimestamp >= ts {
+				return l.recordAtTime(raw, ts)
+			}
+		}
+		if next <= offset {
+			break
+		}
+		offset = next
+	}
+	return OffsetLookup{}, nil
+}

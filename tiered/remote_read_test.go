@@ -15,48 +15,38 @@ import (
 // tieredLog is a log whose remote tier lives in an in-memory bucket.
 type tieredLog struct {
 	*Log
-	uploader *remote.Uploader
+	uploader *remote.Tier
 }
 
 func openTiered(t *testing.T) *tieredLog {
 	t.Helper()
 	bucket := objstore.NewMem()
 	tp := remote.TopicPartition{Topic: "events", TopicID: remote.TopicID{1}, Partition: 3}
-	store, err := remote.NewManifestStore(bucket, tp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifest := func() remote.PartitionManifest {
-		m, err := store.Current(context.Background())
-		if err != nil {
-			t.Errorf("load manifest: %v", err)
-		}
-		return m
-	}
 	cache, err := remote.OpenChunkCache(bucket, remote.CacheConfig{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr, err := remote.NewPartitionReader(cache, manifest, remote.PartitionReaderConfig{PrefetchChunks: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pr.Close() })
 	cfg := DefaultConfig()
 	cfg.Segment.SegmentBytes = 8192
-	cfg.Remote = NewRemoteReader(pr, manifest)
 	l, err := Open(t.TempDir(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
 	leader := func() (int32, bool) { return 0, true }
-	u, err := remote.NewUploader(bucket, store, l.SealedSource(leader),
-		remote.UploaderConfig{SpoolDir: t.TempDir(), Writer: remote.WriterConfig{ChunkBytes: 4096}})
+	tier, err := remote.OpenTier(bucket, cache, tp, l.SealedSource(leader), remote.TierConfig{
+		Uploader: remote.UploaderConfig{SpoolDir: t.TempDir(), Writer: remote.WriterConfig{ChunkBytes: 4096}},
+		Reader:   remote.PartitionReaderConfig{PrefetchChunks: -1},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tieredLog{Log: l, uploader: u}
+	t.Cleanup(func() { tier.Close() })
+	if err := tier.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	l.SetRemote(NewRemoteReader(tier))
+	return &tieredLog{Log: l, uploader: tier}
 }
 
 // appendBatches appends n batches of 1 to 9 records.
@@ -203,7 +193,7 @@ func TestReadBelowRemoteStart(t *testing.T) {
 	l := newSpanningLog(t)
 	first, _ := batch.ParseHeader(l.want[0])
 	second, _ := batch.ParseHeader(l.want[1])
-	if _, err := l.uploader.DeleteSegmentsBefore(ctx, second.BaseOffset); err != nil {
+	if _, err := l.uploader.DeleteBefore(ctx, second.BaseOffset); err != nil {
 		t.Fatal(err)
 	}
 	if l.StartOffset() != second.BaseOffset {
@@ -217,11 +207,14 @@ func TestReadBelowRemoteStart(t *testing.T) {
 		t.Fatalf("Read at the remote start returned %d bytes", len(got))
 	}
 	// DeleteRecords inside the remote tier's range raises the start too.
-	if err := l.SetStartOffset(l.hotStart - 1); err != nil {
+	if err := l.SetStartOffset(ctx, l.hotStart-1); err != nil {
 		t.Fatal(err)
 	}
 	if l.StartOffset() != l.hotStart-1 {
 		t.Fatalf("start %d after SetStartOffset(%d)", l.StartOffset(), l.hotStart-1)
+	}
+	if got := l.uploader.Manifest().LogStartOffset; got != l.hotStart-1 {
+		t.Fatalf("remote manifest start %d after SetStartOffset(%d): not durable", got, l.hotStart-1)
 	}
 	if _, err := l.Read(ctx, second.BaseOffset, 1, NoMaxOffset); !errors.Is(err, ErrOffsetOutOfRange) {
 		t.Fatalf("Read below the start set = %v, want ErrOffsetOutOfRange", err)

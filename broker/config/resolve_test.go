@@ -125,9 +125,9 @@ func TestResolveTopicPrecedence(t *testing.T) {
 			want: maxLong, source: srcDefault, synonyms: []Synonym{},
 		},
 		{
-			name: "no synonyms", config: "remote.storage.enable",
-			layers: Layers{Static: map[string]string{"remote.log.storage.system.enable": "true"}},
-			want:   "false", source: srcDefault, synonyms: []Synonym{},
+			name: "cluster default of tiering", config: "remote.storage.enable",
+			layers: Layers{Dynamic: map[string]string{"log.remote.storage.enable": "false"}},
+			want:   "false", source: srcDynamic,
 		},
 		{
 			name: "canonical list", config: "cleanup.policy",

@@ -10,15 +10,17 @@ package handler
 // as Fetch checks it (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH), and the
 // leader epoch of the answer, 5 no change for a broker that is always
 // caught up, 6 flexible encoding, 7 the max-timestamp lookup (-3), 8 the
-// earliest local offset (-4, the log start offset while nothing is
-// tiered), 9 the latest tiered offset (-5: -1, nothing is tiered yet), 10
-// a timeout for remote lookups, which Strata does not need.
+// earliest local offset (-4: where the hot tier starts), 9 the latest
+// tiered offset (-5: the last offset uploaded, -1 when none is), 10 a
+// timeout for lookups in the remote tier, which the request's context
+// carries.
 //
 // A partition named twice in one request is answered INVALID_REQUEST, as
 // Kafka does. Lookups that find nothing answer offset -1, timestamp -1.
 
 import (
 	"context"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -30,6 +32,11 @@ func init() { register(kmsg.ListOffsets.Int16(), 0, 10, (*Handler).listOffsets) 
 
 func (h *Handler) listOffsets(ctx context.Context, req *wire.Request) (kmsg.Response, error) {
 	r := req.Msg.(*kmsg.ListOffsetsRequest)
+	if req.Version >= 10 && r.TimeoutMillis > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(r.TimeoutMillis)*time.Millisecond)
+		defer cancel()
+	}
 	resp := kmsg.NewPtrListOffsetsResponse()
 	seen := map[listedPartition]int{}
 	for _, rt := range r.Topics {

@@ -120,7 +120,9 @@ func topicSpec(rt *kmsg.CreateTopicsRequestTopic, bc *config.Resolved) (controll
 		spec.Assignment, err = manualAssignment(rt)
 		return spec, err
 	}
-	if spec.Partitions == -1 {
+	// A topic restored from the object store (strata.remote.recovery)
+	// takes its partition count from the bucket: -1 stays for the broker.
+	if spec.Partitions == -1 && configs["strata.remote.recovery"] != "true" {
 		spec.Partitions = int32(bc.Int64("num.partitions"))
 	}
 	if spec.ReplicationFactor == -1 {

@@ -54,7 +54,7 @@ func TestDescribeTopicConfigs(t *testing.T) {
 			"cleanup.policy":        {"compact", kmsg.ConfigSourceDynamicTopicConfig},
 			"retention.ms":          {"3600000", kmsg.ConfigSourceDynamicDefaultBrokerConfig},
 			"segment.bytes":         {"1048576", kmsg.ConfigSourceStaticBrokerConfig},
-			"remote.storage.enable": {"false", kmsg.ConfigSourceDefaultConfig},
+			"remote.storage.enable": {"true", kmsg.ConfigSourceDefaultConfig},
 		} {
 			c := cs[name]
 			if adminStr(c.Value) != want.value || c.ReadOnly {

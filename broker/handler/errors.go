@@ -10,6 +10,8 @@ import (
 	"github.com/strata-streaming/strata/replication"
 	"github.com/strata-streaming/strata/replication/controller"
 	"github.com/strata-streaming/strata/tiered/batch"
+	"github.com/strata-streaming/strata/tiered/objstore"
+	"github.com/strata-streaming/strata/tiered/remote"
 	"github.com/strata-streaming/strata/tiered/segment"
 )
 
@@ -33,6 +35,14 @@ var errorTable = []errorMapping{
 	{segment.ErrCorrupt, kerr.KafkaStorageError},
 	{batch.ErrTooLarge, kerr.MessageTooLarge},
 	{batch.ErrCorrupt, kerr.CorruptMessage},
+
+	// The remote tier: tiered/remote, tiered/objstore. An outage, a
+	// missing or damaged object are all retriable storage errors: the
+	// client retries, and never gets wrong data or resets its offset.
+	{remote.ErrReaderClosed, kerr.NotLeaderForPartition},
+	{remote.ErrCorrupt, kerr.KafkaStorageError},
+	{objstore.ErrNotFound, kerr.KafkaStorageError},
+	{objstore.ErrUnavailable, kerr.KafkaStorageError},
 
 	// Partitions: replication.
 	{replication.ErrUnknownTopicOrPartition, kerr.UnknownTopicOrPartition},

@@ -111,7 +111,7 @@ func TestFetchOffsetOutOfRange(t *testing.T) {
 	for range 3 {
 		p.produce(t, 2, 10, true)
 	}
-	if err := p.log.SetStartOffset(2); err != nil {
+	if err := p.log.SetStartOffset(t.Context(), 2); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -15,14 +15,15 @@ import (
 )
 
 type serveOptions struct {
-	listen     string
-	advertised string
-	dataDir    string
-	nodeID     int32
-	configFile string
-	overrides  []string
-	logLevel   string
-	logFormat  string
+	listen      string
+	advertised  string
+	dataDir     string
+	nodeID      int32
+	configFile  string
+	overrides   []string
+	logLevel    string
+	logFormat   string
+	objectStore string
 }
 
 func newServeCommand() *cobra.Command {
@@ -34,10 +35,19 @@ func newServeCommand() *cobra.Command {
 
 Any Kafka broker config (num.partitions, log.retention.ms, message.max.bytes, ...)
 can be set in a YAML config file (a flat mapping of names to values) and with
---override name=value, which wins over the file.`,
+--override name=value, which wins over the file.
+
+Sealed segments are uploaded to the object store (--object-store, the config
+object.store.url; a directory under --data-dir by default) and read back from it
+transparently. Credentials come from the environment: AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY (and the rest of the AWS default chain) for s3://, the same
+or MINIO_ROOT_USER and MINIO_ROOT_PASSWORD for minio://.`,
 		Example: `  strata serve
   strata serve --listen 0.0.0.0:9092 --advertised-listener broker-1.example.com:9092
-  strata serve --config strata.yaml --override num.partitions=6`,
+  strata serve --config strata.yaml --override num.partitions=6
+  strata serve --object-store 's3://my-bucket/strata?region=eu-west-1'
+  strata serve --object-store 's3://strata/prod?endpoint=http://127.0.0.1:9000&region=us-east-1&path-style=true'
+  strata serve --object-store minio://127.0.0.1:9000/strata/prod`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context())
@@ -52,6 +62,7 @@ can be set in a YAML config file (a flat mapping of names to values) and with
 	f.StringArrayVar(&o.overrides, "override", nil, "a broker config as name=value (repeatable)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.objectStore, "object-store", "", "object store URL for tiered storage: file:///path, s3://bucket/prefix?..., minio://host:port/bucket/prefix (default: a directory under --data-dir)")
 	return cmd
 }
 
@@ -63,6 +74,9 @@ func (o *serveOptions) run(ctx context.Context) error {
 	settings, err := broker.LoadSettings(o.configFile, o.overrides)
 	if err != nil {
 		return err
+	}
+	if o.objectStore != "" {
+		settings["object.store.url"] = o.objectStore
 	}
 	cfg := broker.Config{
 		NodeID: o.nodeID, Listen: o.listen, Advertised: o.advertised,

@@ -27,6 +27,10 @@ type TopicSpec struct {
 	// Internal marks a topic of the broker's own (__consumer_offsets);
 	// clients cannot delete it.
 	Internal bool
+	// ID, when not zero, is the topic's id; otherwise a new one is drawn.
+	// A topic restored from the object store keeps the id its data is
+	// stored under.
+	ID TopicID
 }
 
 // RegisterBroker adds broker b to the cluster, or replaces its
@@ -153,9 +157,13 @@ func topicCommand(img *Image, spec TopicSpec) (*createTopic, error) {
 		start, shift := rand.IntN(len(brokers)), rand.IntN(len(brokers))
 		replicas = placeReplicas(brokers, 0, spec.Partitions, rf, start, shift)
 	}
+	id := spec.ID
+	if id.IsZero() {
+		id = newTopicID()
+	}
 	return &createTopic{
 		Name:     spec.Name,
-		ID:       newTopicID(),
+		ID:       id,
 		Replicas: replicas,
 		Configs:  spec.Configs,
 		Internal: spec.Internal,

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
@@ -145,6 +147,9 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 		o.UsePathStyle = cfg.UsePathStyle
+		// S3-compatible stores send no response checksums; reads are
+		// checked by Strata's own CRCs, so the SDK need not log each one.
+		o.DisableLogOutputChecksumValidationSkipped = true
 	})
 	prefix, _ := normalizePrefix(cfg.Prefix)
 	b := &S3{client: client, bucket: cfg.Bucket, prefix: prefix, sse: types.ServerSideEncryption(cfg.SSE)}
@@ -168,9 +173,18 @@ func s3LoadOptions(cfg S3Config) []func(*config.LoadOptions) error {
 			cfg.AccessKeyID, string(cfg.SecretAccessKey), string(cfg.SessionToken))
 		opts = append(opts, config.WithCredentialsProvider(creds))
 	}
-	if cfg.MaxAttempts > 0 {
-		opts = append(opts, config.WithRetryMaxAttempts(cfg.MaxAttempts))
-	}
+	// The SDK retries transient errors itself, but its client-side retry
+	// quota would keep failing requests for a while after an outage ends;
+	// Strata's uploaders and readers back off on their own.
+	attempts := cfg.MaxAttempts
+	opts = append(opts, config.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.RateLimiter = ratelimit.None
+			if attempts > 0 {
+				o.MaxAttempts = attempts
+			}
+		})
+	}))
 	return opts
 }
 

@@ -103,12 +103,19 @@ type ManifestStore struct {
 	bucket objstore.Bucket
 	tp     TopicPartition
 
+	// localCopy is the file the newest manifest is copied to; "" for none.
+	localCopy string
+
 	// update serializes Update calls; it is taken before mu.
 	update sync.Mutex
 	mu     struct {
 		sync.Mutex
 		current PartitionManifest
 		known   bool // current was loaded or stored
+		// hint is a manifest read from the local copy, served by Latest
+		// until the bucket's is known; never written back.
+		hint   PartitionManifest
+		hinted bool
 	}
 }
 
@@ -140,6 +147,7 @@ func (s *ManifestStore) Load(ctx context.Context) (PartitionManifest, error) {
 			ErrStaleManifest, m.Version, s.mu.current.Version)
 	}
 	s.mu.current, s.mu.known = m, true
+	s.copyLocked()
 	return m, nil
 }
 
@@ -150,6 +158,59 @@ func (s *ManifestStore) Current(ctx context.Context) (PartitionManifest, error) 
 		return m, nil
 	}
 	return s.Load(ctx)
+}
+
+// Latest returns, without I/O, the newest manifest the store loaded or
+// stored, else the local copy it was seeded with, else the partition's
+// empty manifest. Readers use it: it may trail the bucket, never lead it.
+func (s *ManifestStore) Latest() PartitionManifest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.mu.known:
+		return s.mu.current
+	case s.mu.hinted:
+		return s.mu.hint
+	}
+	return NewPartitionManifest(s.tp)
+}
+
+// Known reports whether the store has loaded or stored the bucket's
+// manifest: until then Latest serves the local copy, and nothing that
+// depends on the manifest being current (deleting local data) may trust
+// it.
+func (s *ManifestStore) Known() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.known
+}
+
+// KeepLocalCopy makes the store copy every manifest it loads or stores to
+// the file at path, and seeds Latest with the copy found there, so that a
+// restarted broker serves the remote tier before the bucket answers. The
+// copy is only a hint: changes always start from the bucket's manifest.
+// Call it before the store is used.
+func (s *ManifestStore) KeepLocalCopy(path string) error {
+	s.localCopy = path
+	m, found, err := ReadManifestFile(path)
+	if err != nil || !found {
+		return err
+	}
+	if m.TopicPartition() != s.tp {
+		return fmt.Errorf("read manifest copy %s: %w: it describes %s/%d", path, ErrInvalidManifest, m.Topic, m.Partition)
+	}
+	s.mu.Lock()
+	s.mu.hint, s.mu.hinted = m, true
+	s.mu.Unlock()
+	return nil
+}
+
+// copyLocked writes the current manifest to the local copy. A failure
+// only makes the copy older, which a hint may be; the next change retries.
+func (s *ManifestStore) copyLocked() {
+	if s.localCopy != "" {
+		_ = WriteManifestFile(s.localCopy, s.mu.current)
+	}
 }
 
 // cached returns the newest manifest seen, without I/O; known is false
@@ -186,6 +247,7 @@ func (s *ManifestStore) Store(ctx context.Context, m PartitionManifest) error {
 		return fmt.Errorf("store partition manifest: %w", err)
 	}
 	s.mu.current, s.mu.known = m, true
+	s.copyLocked()
 	return nil
 }
 

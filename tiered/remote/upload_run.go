@@ -36,6 +36,9 @@ func (u *Uploader) Run(ctx context.Context) error {
 		case err != nil:
 			backoff = u.nextBackoff(backoff, err)
 			wait = backoff
+			if u.cfg.Logger != nil {
+				u.cfg.Logger.Warn("upload failed", "err", err, "retry_in", wait)
+			}
 		case uploaded:
 			backoff = 0
 			continue

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -94,6 +95,41 @@ type UploaderConfig struct {
 	TaskInterval time.Duration
 	// Now is the clock of upload times; nil means time.Now.
 	Now func() time.Time
+	// OnUploaded, when set, is called after each segment is added to the
+	// manifest (the broker triggers retention there). It must not block.
+	OnUploaded func(Segment)
+	// Logger receives failed uploads, with the wait before the next
+	// attempt; nil discards them.
+	Logger *slog.Logger
+	// Slots, when set, bounds how many uploaders sharing it upload at
+	// once (Kafka's remote.log.manager.copier.thread.pool.size).
+	Slots *UploadSlots
+}
+
+// UploadSlots is a semaphore shared by the uploaders of a broker.
+type UploadSlots struct{ c chan struct{} }
+
+// NewUploadSlots returns slots for n concurrent uploads (at least 1).
+func NewUploadSlots(n int) *UploadSlots { return &UploadSlots{c: make(chan struct{}, max(n, 1))} }
+
+// acquire takes a slot, or returns ctx's error; a nil *UploadSlots has
+// slots for everyone.
+func (s *UploadSlots) acquire(ctx context.Context) error {
+	if s == nil {
+		return nil
+	}
+	select {
+	case s.c <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *UploadSlots) release() {
+	if s != nil {
+		<-s.c
+	}
 }
 
 func (c UploaderConfig) withDefaults() UploaderConfig {
@@ -138,6 +174,11 @@ type UploaderStats struct {
 	// BacklogBytes is the size of the sealed segments, or their parts, not
 	// yet in the manifest.
 	BacklogBytes int64
+	// LastUpload is when the last segment was added to the manifest; zero
+	// when none was since the uploader was made.
+	LastUpload time.Time
+	// LastError is the last upload failure's message, "" after a success.
+	LastError string
 }
 
 // Uploader copies one partition's sealed segments to the bucket, oldest
@@ -154,6 +195,8 @@ type Uploader struct {
 	wake   chan struct{} // buffered 1: a new segment was sealed
 
 	bytes, segments, errs, verifyFails, orphans atomic.Int64
+	lastUpload                                  atomic.Int64 // ms since the epoch; 0 for never
+	lastErr                                     atomic.Pointer[string]
 }
 
 // NewUploader returns the uploader of store's partition. It does no I/O.
@@ -189,6 +232,12 @@ func (u *Uploader) Stats() UploaderStats {
 		VerifyFailures:   u.verifyFails.Load(),
 		OrphanedObjects:  u.orphans.Load(),
 	}
+	if ms := u.lastUpload.Load(); ms > 0 {
+		st.LastUpload = time.UnixMilli(ms)
+	}
+	if msg := u.lastErr.Load(); msg != nil {
+		st.LastError = *msg
+	}
 	m, known := u.store.cached()
 	end := m.EndOffset()
 	for _, s := range u.src.SealedSegments() {
@@ -208,6 +257,12 @@ func (u *Uploader) UploadNext(ctx context.Context) (uploaded bool, err error) {
 	u.upload.Lock()
 	defer u.upload.Unlock()
 	uploaded, err = u.uploadNext(ctx)
+	if err == nil {
+		u.lastErr.Store(nil)
+	} else if ctx.Err() == nil {
+		msg := err.Error()
+		u.lastErr.Store(&msg)
+	}
 	if err != nil {
 		u.errs.Add(1)
 		if errors.Is(err, ErrVerify) {
@@ -234,6 +289,10 @@ func (u *Uploader) uploadNext(ctx context.Context) (bool, error) {
 	if !leader {
 		return false, fmt.Errorf("upload segment %d: %w", seg.BaseOffset, ErrNotLeader)
 	}
+	if err := u.cfg.Slots.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer u.cfg.Slots.release()
 	if err := u.uploadSegment(ctx, seg, epoch); err != nil {
 		return false, fmt.Errorf("upload segment %d: %w", seg.BaseOffset, err)
 	}
@@ -272,12 +331,17 @@ func (u *Uploader) uploadSegment(ctx context.Context, seg SealedSegment, epoch i
 			return err
 		}
 	}
-	if err := u.record(ctx, f.Info.Segment(key, u.cfg.Now())); err != nil {
+	entry := f.Info.Segment(key, u.cfg.Now())
+	if err := u.record(ctx, entry); err != nil {
 		u.orphans.Add(1) // the object stays for the sweeper: the manifest may or may not name it
 		return err
 	}
 	u.bytes.Add(f.Info.Size)
 	u.segments.Add(1)
+	u.lastUpload.Store(u.cfg.Now().UnixMilli())
+	if u.cfg.OnUploaded != nil {
+		u.cfg.OnUploaded(entry)
+	}
 	return nil
 }
 

@@ -154,3 +154,29 @@ func (l *Log) truncateFully(offset int64) error {
 	l.mu.dirDirty = true
 	return nil
 }
+
+// Restart deletes every segment and starts the log empty at offset, which
+// may be above its end: a partition restored from the remote tier starts
+// its local log where the remote tier ends.
+func (l *Log) Restart(offset int64) error {
+	if offset < 0 {
+		return fmt.Errorf("%w: restart at negative offset %d", ErrOffsetOutOfRange, offset)
+	}
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	l.mu.Lock()
+	if err := l.checkWritable(); err != nil {
+		l.mu.Unlock()
+		return err
+	}
+	err := l.truncateFully(offset)
+	if err != nil {
+		err = l.fail(err)
+	}
+	l.durable.Store(l.mu.end)
+	l.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return l.saveCheckpoint()
+}
