@@ -34,6 +34,8 @@ type Broker struct {
 	tiering   *tiering // nil when tiered storage is off
 	handler   *handler.Handler
 	server    *wire.Server
+	telemetry *telemetryParts
+	ready     readiness
 
 	cancel    context.CancelFunc // stops the background loops
 	loops     sync.WaitGroup
@@ -68,8 +70,16 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 // Addr is the address the Kafka listener is bound to.
 func (b *Broker) Addr() net.Addr { return b.ln.Addr() }
 
+// AdminAddr is the address of the admin HTTP server, or nil when it is off.
+func (b *Broker) AdminAddr() net.Addr { return b.telemetry.adminAddr() }
+
 // start brings the parts up in dependency order.
 func (b *Broker) start(ctx, loopCtx context.Context) error {
+	t, err := startTelemetry(ctx, b.cfg.Telemetry, b.cfg.NodeID, b.log.With("component", "telemetry"), b.ready.check, b.adminRoutes())
+	if err != nil {
+		return err
+	}
+	b.telemetry = t
 	if err := os.MkdirAll(b.cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("broker: create data dir: %w", err)
 	}
@@ -100,7 +110,11 @@ func (b *Broker) start(ctx, loopCtx context.Context) error {
 	if err := b.startRetention(loopCtx); err != nil {
 		return err
 	}
-	return b.startServer()
+	if err := b.startServer(); err != nil {
+		return err
+	}
+	b.ready.ready()
+	return nil
 }
 
 // brokerConfig resolves the static and dynamic broker configs.
@@ -144,6 +158,9 @@ func (b *Broker) startPartitions(ctx, loopCtx context.Context) error {
 		return fmt.Errorf("broker: open partitions: %w", err)
 	}
 	b.parts = parts
+	if err := b.telemetry.observePartitions(parts); err != nil {
+		return err
+	}
 	b.meta = &metadata{ctrl: b.ctrl, parts: parts, afterApply: b.afterApply}
 	changed := b.ctrl.Changed()
 	if err := b.meta.sync(); err != nil {
@@ -178,6 +195,7 @@ func (b *Broker) topicConfig(t *controller.Topic) (replication.TopicConfig, erro
 	r := b.resolveTopic(t)
 	tc := replication.DefaultTopicConfig()
 	tc.Log = r.LogConfig()
+	tc.Log.Segment.Metrics = b.telemetry.segment
 	tc.MaxMessageBytes = r.Int("max.message.bytes")
 	tc.LogAppendTime = r.String("message.timestamp.type") == "LogAppendTime"
 	tc.MinInsyncReplicas = r.Int("min.insync.replicas")
@@ -307,6 +325,8 @@ func (b *Broker) startGroups(ctx context.Context) error {
 	gc.MaxSize = bc.Int("group.max.size")
 	gc.OffsetsRetention = time.Duration(bc.Int64("offsets.retention.minutes")) * time.Minute
 	gc.Logger = b.log.With("component", "groups")
+	gc.Meter = b.telemetry.group
+	gc.HighWatermark = highWatermark(b.parts)
 	t, _ := b.ctrl.Image().Topic(offsetsTopic)
 	store := &offsetsStore{parts: b.parts, partitions: int32(len(t.Partitions))}
 	groups, err := group.New(gc, store)
@@ -397,6 +417,8 @@ func (b *Broker) startServer() error {
 	}
 	wc.Versions = h.Versions()
 	wc.Logger = b.log.With("component", "wire")
+	wc.Meter = b.telemetry.wire
+	wc.Tracer = b.telemetry.tracer
 	s, err := wire.NewServer(wc, h)
 	if err != nil {
 		return err
@@ -420,6 +442,7 @@ func (b *Broker) Close() error {
 }
 
 func (b *Broker) close() error {
+	b.ready.stopping()
 	var errs []error
 	if b.server != nil {
 		errs = append(errs, b.server.Close())
@@ -446,5 +469,6 @@ func (b *Broker) close() error {
 	if b.ctrl != nil {
 		errs = append(errs, b.ctrl.Close())
 	}
+	errs = append(errs, b.telemetry.close())
 	return errors.Join(errs...)
 }

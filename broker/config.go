@@ -30,6 +30,9 @@ type Config struct {
 	Settings map[string]string
 	// Logger receives the broker's logs; nil discards them.
 	Logger *slog.Logger
+	// Telemetry configures the admin HTTP server (metrics, health,
+	// readiness, pprof) and trace export; the zero value disables both.
+	Telemetry TelemetryConfig
 }
 
 // DefaultListen is where a broker listens unless told otherwise.
@@ -50,6 +53,9 @@ func (c *Config) Validate() error {
 		if _, err := splitAdvertised(c.Advertised); err != nil {
 			return err
 		}
+	}
+	if err := c.Telemetry.validate(); err != nil {
+		return err
 	}
 	if err := config.ValidateBrokerConfigs(c.Settings); err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)

@@ -17,11 +17,15 @@
 // defined here, so this package depends on no log implementation; the log
 // package adapts its segments to Segment.
 //
-// As the tiered storage grows, this package also takes on uploading sealed
-// segments to the remote tier, trimming local copies once they are uploaded
-// (local.retention.ms, local.retention.bytes), trimming the remote tier, and
-// scheduling compaction. Each becomes a further step of a Plan, computed by a
-// pure planner and carried out by the same Manager.
+// A partition registered with AddTiered also has a remote tier (the Remote
+// interface): each enforcement plans both tiers with PlanTiered, deletes
+// remote segments first (their manifest first, which moves the log start
+// offset) and then the local segments the plan frees, and records the
+// upload backlog (BacklogBytes). Nothing is deleted while the remote tier's
+// state is unknown (its manifest not yet read from the object store).
+// Uploads themselves run in each partition's remote tier (tiered/remote's
+// Tier), woken on every segment roll; the manager is triggered after each
+// upload. Compaction will join as a further step.
 //
 // For a topic with remote storage, PlanTiered plans both tiers at once. Total
 // retention (retention.ms, retention.bytes) judges the remote segments

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"math"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Defaults are Kafka's.
@@ -66,6 +68,15 @@ type Config struct {
 	// Logger receives rebalances, expirations and store failures; nil
 	// discards them.
 	Logger *slog.Logger
+
+	// Meter creates the coordinator's instruments (see the package
+	// documentation); nil means no-op instruments.
+	Meter metric.Meter
+	// HighWatermark returns a partition's high watermark, or false when
+	// this broker does not have the partition; the consumer lag gauge is
+	// computed from it at collection time. Nil leaves lag out. It must
+	// not call into the Coordinator.
+	HighWatermark func(topic string, partition int32) (int64, bool)
 }
 
 // DefaultConfig returns Kafka's defaults.

@@ -30,9 +30,10 @@ var (
 //
 // Lock order: timers, then a group's mu, then mu.
 type Coordinator struct {
-	cfg   Config
-	store Store
-	log   *slog.Logger
+	cfg     Config
+	store   Store
+	log     *slog.Logger
+	metrics *metrics
 
 	// ctx bounds the writes no request owns (a rebalance that empties a
 	// group, expirations); Close cancels it.
@@ -69,6 +70,12 @@ func New(cfg Config, store Store) (*Coordinator, error) {
 	c := &Coordinator{cfg: cfg, store: store, log: cfg.logger(), stop: make(chan struct{}), done: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.mu.groups = map[string]*group{}
+	m, err := newMetrics(c, cfg.Meter)
+	if err != nil {
+		c.cancel()
+		return nil, err
+	}
+	c.metrics = m
 	go c.run()
 	return c, nil
 }
@@ -84,6 +91,7 @@ func (c *Coordinator) Close() error {
 	c.cancel()
 	close(c.stop)
 	<-c.done
+	err := c.metrics.close()
 	for _, g := range c.groupList() {
 		g.mu.Lock()
 		for _, m := range g.mu.members {
@@ -92,7 +100,7 @@ func (c *Coordinator) Close() error {
 		}
 		g.mu.Unlock()
 	}
-	return nil
+	return err
 }
 
 // Coordinates reports whether this coordinator serves group: on a single

@@ -80,4 +80,16 @@
 // and v1, values v0-v4; group values v0-v4) and skips, with a warning,
 // keys of other versions and records that do not decode. Restored groups
 // with members are Stable and their members' sessions start at load.
+//
+// # Metrics
+//
+// From Config.Meter (nil: no-op instruments); the gauges are observed at
+// collection time, each group locked only to copy what is reported:
+//
+//	strata.group.rebalances  {rebalance}  counter  rebalances started (entering PreparingRebalance)
+//	strata.group.groups      {group}      gauge    groups by state (attribute state)
+//	strata.group.members     {member}     gauge    members of all groups
+//	strata.group.lag         {record}     gauge    high watermark minus committed offset
+//	                                               (attributes group, topic, partition), for
+//	                                               the partitions Config.HighWatermark knows
 package group

@@ -42,6 +42,7 @@ func (g *group) prepareRebalance(now time.Time) {
 		g.mu.joinDeadline = now.Add(timeout)
 	}
 	g.transition(statePreparingRebalance, now)
+	g.c.metrics.rebalanced()
 	g.c.log.Info("group: preparing rebalance", slog.String("group", g.id), slog.Int("generation", int(g.mu.generation)),
 		slog.Int("members", len(g.mu.members)))
 	g.tryCompleteJoin(now)

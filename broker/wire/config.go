@@ -5,6 +5,9 @@ import (
 	"log/slog"
 	"math"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults, named after the Kafka settings they stand for.
@@ -56,6 +59,15 @@ type Config struct {
 	// Versions is the ApiVersions table the Server enforces. It must
 	// serve ApiVersions; see NewVersions.
 	Versions Versions
+
+	// Meter creates the Server's instruments (see the package
+	// documentation); nil means no-op instruments.
+	Meter metric.Meter
+
+	// Tracer, when set, traces every request the Handler serves with a
+	// server span named after its API; the Handler's context carries it.
+	// Nil means no spans.
+	Tracer trace.Tracer
 }
 
 // DefaultConfig returns the defaults. Versions is left empty: the broker

@@ -116,6 +116,7 @@ func (c *conn) readFailed(err error) {
 		// Closed from elsewhere; the read failed because of it.
 	case errors.Is(err, ErrMalformed), errors.Is(err, ErrFrameTooLarge), errors.Is(err, ErrUnsupported):
 		c.log.Debug("wire: refusing request; closing connection", "err", err)
+		c.srv.metrics.refused(c.ctx, refusal(err))
 	default:
 		c.log.Debug("wire: connection closed", "err", err)
 		c.gone.Store(true)
@@ -195,7 +196,7 @@ func (c *conn) readFrame(size int) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.ConnID, req.RemoteAddr = c.id, c.nc.RemoteAddr()
+	req.ConnID, req.RemoteAddr, req.received = c.id, c.nc.RemoteAddr(), time.Now()
 	if !c.cfg.Versions.Supports(req.Key, req.Version) {
 		if req.Key != apiVersionsKey {
 			return nil, fmt.Errorf("%w: %s v%d", ErrUnsupported, kmsg.NameForKey(req.Key), req.Version)

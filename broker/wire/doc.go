@@ -89,4 +89,24 @@
 // record batches straight from segment files: such a response encodes its
 // fields around the batches itself and copies the batches from their file
 // ranges. A body that is not the size it declared closes the connection.
+//
+// # Telemetry
+//
+// Config.Meter (nil: no-op instruments) receives, with attribute sets
+// precomputed per API key so that recording allocates nothing:
+//
+//	strata.wire.requests              {request}     counter    requests served, by api (kmsg's name: Produce, Fetch, ...)
+//	strata.wire.request.duration      s             histogram  frame read to response written, queueing included, by api
+//	strata.wire.received              By            counter    request frame bytes, by api
+//	strata.wire.sent                  By            counter    response frame bytes, by api
+//	strata.wire.errors                {error}       counter    requests and frames that closed their connection,
+//	                                                           by reason (handler, write: with api; malformed,
+//	                                                           too_large, unsupported: without)
+//	strata.wire.connections           {connection}  up-down    open connections
+//	strata.wire.connections.accepted  {connection}  counter    connections accepted
+//	strata.wire.connections.closed    {connection}  counter    connections closed
+//
+// Kafka error codes inside responses are the handlers' to count. With
+// Config.Tracer set, every request the Handler serves runs in a server
+// span named after its API, carried by the Handler's context.
 package wire

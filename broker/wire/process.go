@@ -115,6 +115,7 @@ func mayWait(req *Request) bool {
 func (c *conn) process(req *Request) error {
 	resp, err := c.respond(req)
 	if err != nil {
+		c.srv.metrics.failed(c.ctx, req, failHandler)
 		return err
 	}
 	if closer, ok := resp.(io.Closer); ok {
@@ -122,18 +123,22 @@ func (c *conn) process(req *Request) error {
 	}
 	if resp == nil || c.gone.Load() {
 		c.touch()
+		c.srv.metrics.served(c.ctx, req, 0)
 		return nil
 	}
 	c.armWrite()
+	var n int
 	if bw, ok := resp.(BodyWriter); ok {
-		err = c.writeBody(req.CorrelationID, bw)
+		n, err = c.writeBody(req.CorrelationID, bw)
 	} else {
-		err = c.writeEncoded(req.CorrelationID, resp)
+		n, err = c.writeEncoded(req.CorrelationID, resp)
 	}
 	if err != nil {
+		c.srv.metrics.failed(c.ctx, req, failWrite)
 		return fmt.Errorf("write %s response: %w", kmsg.NameForKey(req.Key), err)
 	}
 	c.touch()
+	c.srv.metrics.served(c.ctx, req, n)
 	return nil
 }
 
@@ -148,7 +153,9 @@ func (c *conn) respond(req *Request) (kmsg.Response, error) {
 	if c.gone.Load() {
 		ctx = c.srv.ctx // the client has gone; what it sent is still done
 	}
+	ctx, span := c.srv.startSpan(ctx, req)
 	resp, err := c.srv.handler.Serve(ctx, req)
+	endSpan(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("serve %s v%d: %w", kmsg.NameForKey(req.Key), req.Version, err)
 	}
@@ -165,42 +172,43 @@ func (c *conn) respond(req *Request) (kmsg.Response, error) {
 }
 
 // writeEncoded encodes resp with kmsg into the reused buffer and writes it.
-func (c *conn) writeEncoded(correlationID int32, resp kmsg.Response) error {
+// It returns the frame's size, prefix included.
+func (c *conn) writeEncoded(correlationID int32, resp kmsg.Response) (int, error) {
 	out, err := appendResponse(c.out[:0], correlationID, resp)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	_, err = c.bw.Write(out)
 	c.out = out
 	if cap(out) > maxRetainedOut {
 		c.out = nil
 	}
-	return err
+	return len(out), err
 }
 
 // writeBody writes the size prefix and header of a BodyWriter response, then
-// lets it write its body.
-func (c *conn) writeBody(correlationID int32, resp BodyWriter) error {
+// lets it write its body. It returns the frame's size, prefix included.
+func (c *conn) writeBody(correlationID int32, resp BodyWriter) (int, error) {
 	head := appendResponseHeader(appendFrameSize(c.out[:0]), correlationID, resp)
 	c.out = head
 	declared := resp.BodySize()
 	if declared < 0 {
-		return fmt.Errorf("wire: negative body size %d", declared)
+		return 0, fmt.Errorf("wire: negative body size %d", declared)
 	}
 	if err := setFrameSize(head, len(head)-frameSizeLen+declared); err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := c.bw.Write(head); err != nil {
-		return err
+		return 0, err
 	}
 	w := &countingWriter{w: c.bw, nc: c.nc}
 	if err := resp.WriteBody(w); err != nil {
-		return err
+		return 0, err
 	}
 	if w.n != int64(declared) {
-		return fmt.Errorf("wire: body of %d bytes, declared %d", w.n, declared)
+		return 0, fmt.Errorf("wire: body of %d bytes, declared %d", w.n, declared)
 	}
-	return nil
+	return len(head) + declared, nil
 }
 
 // armWrite sets the write deadline for the next write or flush.

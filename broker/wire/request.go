@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -27,6 +28,10 @@ type Request struct {
 
 	ConnID     uint64   // unique per connection for the life of the Server
 	RemoteAddr net.Addr // the client's address; nil outside a Server
+
+	// received is when the frame was read, the start of the request's
+	// duration; zero outside a Server.
+	received time.Time
 
 	// unsupportedVersions marks an ApiVersions request at a version outside
 	// the table; the connection answers it without calling the Handler.

@@ -23,6 +23,7 @@ type Server struct {
 	cfg     Config
 	handler Handler
 	log     *slog.Logger
+	metrics *metrics
 	slots   chan struct{} // connection slots; nil when MaxConnections is 0
 	nextID  atomic.Uint64
 
@@ -44,10 +45,15 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 	if h == nil {
 		return nil, fmt.Errorf("%w: nil Handler", ErrConfig)
 	}
+	m, err := newMetrics(cfg.Meter)
+	if err != nil {
+		return nil, fmt.Errorf("wire: create instruments: %w", err)
+	}
 	s := &Server{
 		cfg:     cfg,
 		handler: h,
 		log:     cfg.logger(),
+		metrics: m,
 		conns:   make(map[*conn]struct{}),
 	}
 	if cfg.MaxConnections > 0 {
@@ -150,6 +156,7 @@ func (s *Server) start(nc net.Conn) {
 	}
 	c := newConn(s, nc, s.nextID.Add(1))
 	s.conns[c] = struct{}{}
+	s.metrics.connOpened(s.ctx)
 	s.wg.Go(func() {
 		c.run()
 		s.forget(c)
@@ -161,6 +168,7 @@ func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	s.metrics.connClosed(s.ctx)
 	s.releaseSlot()
 }
 

@@ -24,6 +24,10 @@ type serveOptions struct {
 	logLevel    string
 	logFormat   string
 	objectStore string
+
+	adminListen  string
+	otlpEndpoint string
+	pprof        bool
 }
 
 func newServeCommand() *cobra.Command {
@@ -62,6 +66,11 @@ or MINIO_ROOT_USER and MINIO_ROOT_PASSWORD for minio://.`,
 	f.StringArrayVar(&o.overrides, "override", nil, "a broker config as name=value (repeatable)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.adminListen, "admin-listen", broker.DefaultAdminListen,
+		`admin HTTP address serving /metrics, /healthz and /readyz (host:port; "" disables)`)
+	f.StringVar(&o.otlpEndpoint, "otlp-endpoint", "",
+		"OTLP/HTTP collector URL to export traces to, e.g. http://127.0.0.1:4318 (default: no traces)")
+	f.BoolVar(&o.pprof, "pprof", false, "serve Go profiles under /debug/pprof/ on the admin listener")
 	f.StringVar(&o.objectStore, "object-store", "", "object store URL for tiered storage: file:///path, s3://bucket/prefix?..., minio://host:port/bucket/prefix (default: a directory under --data-dir)")
 	return cmd
 }
@@ -81,6 +90,7 @@ func (o *serveOptions) run(ctx context.Context) error {
 	cfg := broker.Config{
 		NodeID: o.nodeID, Listen: o.listen, Advertised: o.advertised,
 		DataDir: o.dataDir, Settings: settings, Logger: logger,
+		Telemetry: broker.TelemetryConfig{AdminListen: o.adminListen, EnablePprof: o.pprof, OTLPEndpoint: o.otlpEndpoint},
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -88,7 +98,7 @@ func (o *serveOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("broker started", "listen", b.Addr().String(), "data_dir", o.dataDir, "node_id", o.nodeID)
+	logger.Info("broker started", "listen", b.Addr().String(), "admin", b.AdminAddr(), "data_dir", o.dataDir, "node_id", o.nodeID)
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return b.Close()

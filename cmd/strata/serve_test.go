@@ -40,7 +40,7 @@ func freeAddr(t *testing.T) string {
 // startServe runs `strata serve` as a child process.
 func startServe(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve"}, args...)...)
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--admin-listen", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), "STRATA_RUN_MAIN=1")
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
@@ -115,7 +115,7 @@ func TestServeBadSettings(t *testing.T) {
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--listen", "nowhere"}, "listen"},
 	} {
-		cmd := exec.Command(os.Args[0], append([]string{"serve", "--data-dir", t.TempDir()}, tc.args...)...)
+		cmd := exec.Command(os.Args[0], append([]string{"serve", "--data-dir", t.TempDir(), "--admin-listen", ""}, tc.args...)...)
 		cmd.Env = append(os.Environ(), "STRATA_RUN_MAIN=1")
 		out, err := cmd.CombinedOutput()
 		if err == nil {

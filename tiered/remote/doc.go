@@ -182,6 +182,7 @@
 //	<h(id/p)>/<topic>-<id>/<p>/<base offset>-<epoch>-<upload id>.seg   segment object
 //	<h(id/p)>/<topic>-<id>/<p>/manifest.json                           partition manifest
 //	<h(id)>/<topic>-<id>/topic.json                                    topic manifest
+//	topics/<topic>/<id>                                                 topic index entry (empty)
 //
 // id is the topic id's text, p the partition in decimal, base offset 20
 // zero-padded decimal digits (so keys sort by offset), epoch the uploading
@@ -191,8 +192,12 @@
 // opens every key so that partitions spread over the object store's index
 // partitions. PartitionPrefix (up to and including "<p>/") lists exactly
 // one partition's objects. A topic's partitions live under different
-// hashes, so restoring a topic from a bucket finds it by listing for
-// topic.json and then reads its partitions from the partition count.
+// hashes, so restoring a topic from a bucket finds it through the topic
+// index: one empty object per topic under the unhashed prefix "topics/",
+// written after the topic manifest (PublishTopic), so that listing
+// "topics/<topic>/" finds every topic of that name (FindTopics) and the
+// topic manifest then gives the partition count. The index is small and
+// written once per topic, so it needs no hash prefix.
 //
 // # Write order and orphans
 //
@@ -245,6 +250,20 @@
 // no conditional put in the Bucket interface, this guards a single writer
 // against its own stale copies; the leader check before each manifest
 // write (SealedSource.LeaderEpoch) guards against a second writer.
+//
+// # A partition's tier
+//
+// A Tier bundles one partition's remote tier on the broker that leads it:
+// its ManifestStore, Uploader (whose Run loop, after publishing the topic
+// manifest, the Tier owns), PartitionReader and Sweeper (run every
+// SweepInterval). The store keeps a local copy of the partition manifest
+// (KeepLocalCopy: the same encoding, written to a temporary file, fsynced
+// and renamed after every manifest the store loads or stores), which seeds
+// what readers see (ManifestStore.Latest) after a restart until the
+// bucket's manifest is read; changes always start from the bucket's copy.
+// DeletePartition and DeleteTopic remove a partition's or a topic's
+// objects: the index entry first, segment objects, partition manifests,
+// the topic manifest last, so an interrupted deletion can run again.
 //
 // # Reading
 //

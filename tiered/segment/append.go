@@ -53,6 +53,7 @@ type batchMeta struct {
 // written unless every batch is valid. The data is visible to readers at
 // once and durable after Sync or SyncTo(result.LogEndOffset).
 func (l *Log) Append(buf []byte, opts AppendOptions) (AppendResult, error) {
+	start := l.cfg.Metrics.start()
 	metas, records, err := validateBatches(buf, opts.Validated)
 	if err != nil {
 		return AppendResult{}, err
@@ -75,6 +76,7 @@ func (l *Log) Append(buf []byte, opts AppendOptions) (AppendResult, error) {
 	if err != nil {
 		return AppendResult{}, err
 	}
+	l.cfg.Metrics.appendDone(start, len(buf))
 	if flush {
 		if err := l.SyncTo(res.LogEndOffset); err != nil {
 			return res, err
@@ -218,6 +220,7 @@ func (l *Log) roll() (*segment, error) {
 	}
 	old.seal()
 	old.acquire()
+	l.cfg.Metrics.rolled()
 	l.sealing.Add(1)
 	l.mu.segs = append(l.mu.segs, s)
 	l.mu.synced = append(l.mu.synced, false)

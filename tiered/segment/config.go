@@ -36,6 +36,11 @@ type Config struct {
 
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now func() time.Time
+
+	// Metrics receives the log's measurements; nil records nothing. It is
+	// not part of the log's configuration proper: logs that differ only
+	// in it are configured alike.
+	Metrics *Metrics
 }
 
 // Defaults are Kafka's.

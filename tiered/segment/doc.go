@@ -113,4 +113,17 @@
 // rounds, seals, truncation, close), Log.ckMu (checkpoint writes), Log.mu
 // (the segment list and offsets). A segment's idxMu is taken alone, under
 // a shared Log.mu, to load its indexes.
+//
+// # Metrics
+//
+// Config.Metrics (NewMetrics, one per broker, shared by its logs; nil
+// records nothing) receives, without allocating:
+//
+//	strata.segment.append.duration  s       histogram  one Append, validation to write (no fsync)
+//	strata.segment.appended         By      counter    bytes appended
+//	strata.segment.sync.duration    s       histogram  one SyncTo fsync round (group commit)
+//	strata.segment.rolls            {roll}  counter    segments rolled
+//
+// It is not part of the log's configuration: logs whose Configs differ
+// only in Metrics are configured alike.
 package segment

@@ -25,10 +25,12 @@ func (l *Log) SyncTo(offset int64) error {
 	if err != nil {
 		return err
 	}
+	start := l.cfg.Metrics.start()
 	err = syncSegments(segs)
 	if err == nil && dirDirty {
 		err = syncDir(l.dir)
 	}
+	l.cfg.Metrics.syncDone(start)
 	if err != nil {
 		l.mu.Lock()
 		err = l.fail(err)
