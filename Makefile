@@ -8,7 +8,7 @@ DATA_DIR  ?= ./data
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build run test test-deps minio test-short bench fuzz lint clean
+.PHONY: all build run test test-deps minio test-short bench bench-go fuzz lint clean
 
 # Debian packages the client-compatibility tests run: librdkafka's kcat and
 # confluent-kafka-python (for Debian's /usr/bin/python3).
@@ -46,8 +46,13 @@ minio:
 test-short:
 	$(GO) test -short -count=1 ./...
 
-## bench: the Go benchmarks, each beside its baseline
-bench:
+## bench: the end-to-end suite (bench/README.md): its own brokers, MinIO and
+## kfake on loopback, each figure beside a raw baseline, into bench/results/
+bench: build minio
+	$(GO) run ./bench/suite -strata $(BIN) -out bench/results $(BENCH_FLAGS)
+
+## bench-go: the Go micro-benchmarks, each beside its baseline
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 ## fuzz: every fuzz target for FUZZTIME each

@@ -126,6 +126,7 @@ func tierConfig(bc *config.Resolved, spool string, log *slog.Logger) remote.Tier
 			MaxBytesPerSecond: rate,
 			Slots:             remote.NewUploadSlots(bc.Int("remote.log.manager.copier.thread.pool.size")),
 		},
+		Reader:        remote.PartitionReaderConfig{ReturnEarly: true},
 		Sweeper:       remote.SweeperConfig{Grace: max(ms("remote.log.orphan.grace.ms"), time.Millisecond)},
 		SweepInterval: ms("remote.log.orphan.sweep.interval.ms"),
 		Logger:        log,

@@ -13,6 +13,11 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
+	client := &clientOptions{}
+	client.register(root.PersistentFlags())
 	root.AddCommand(newVersionCommand(), newServeCommand())
+	root.AddCommand(newTopicsCommand(client), newProduceCommand(client), newConsumeCommand(client),
+		newGroupsCommand(client), newConfigsCommand(client), newClusterCommand(client))
+	root.AddCommand(newTierCommand(client), newBenchCommand(client))
 	return root
 }

@@ -237,6 +237,14 @@ func (c *ChunkCache) openFooter(ctx context.Context, key string, size int64, cal
 	return &CachedSegment{cache: c, sr: call.sr}, nil
 }
 
+// HasFooter reports whether the footer of the object at key is in memory.
+func (c *ChunkCache) HasFooter(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.mu.footers[key]
+	return ok
+}
+
 // Forget drops the footer and the cached chunks of the object at key: for
 // an object found missing or corrupt.
 func (c *ChunkCache) Forget(key string) {

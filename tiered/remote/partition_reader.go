@@ -34,6 +34,13 @@ type PartitionReaderConfig struct {
 	// PrefetchWorkers is how many read-ahead fetches run at once (within
 	// the cache's own cap on GETs). 0 means DefaultPrefetchWorkers.
 	PrefetchWorkers int
+	// ReturnEarly makes a read that already holds batches return them
+	// rather than wait for a GET (of a chunk or a footer) that its next
+	// batch needs; the read-ahead keeps fetching, so a sequential
+	// consumer's next read finds the chunks cached. A read then waits for
+	// at most the GETs of its first chunk: cold reads answer fast and the
+	// GETs of consecutive reads overlap. Off, a read fills maxBytes.
+	ReturnEarly bool
 }
 
 func (c PartitionReaderConfig) withDefaults() PartitionReaderConfig {
@@ -93,7 +100,7 @@ func NewPartitionReader(cache *ChunkCache, manifest func() PartitionManifest, cf
 	}
 	r := &PartitionReader{cache: cache, manifest: manifest, cfg: cfg}
 	if cfg.PrefetchChunks > 0 {
-		r.pf = newPrefetcher(cache, cfg.PrefetchWorkers, 4*cfg.PrefetchChunks)
+		r.pf = newPrefetcher(cache, cfg.PrefetchWorkers, 64)
 	}
 	return r, nil
 }
@@ -134,7 +141,7 @@ func (r *PartitionReader) Read(ctx context.Context, offset int64, maxBytes int) 
 	rd := &partitionRead{r: r, m: &m, next: offset, maxBytes: maxBytes}
 	for !rd.full {
 		seg, ok := SegmentFor(m, rd.next)
-		if !ok {
+		if !ok || rd.wouldWait(!r.cache.HasFooter(seg.Key)) {
 			break
 		}
 		if err := rd.readSegment(ctx, seg); err != nil {
@@ -180,16 +187,42 @@ func (rd *partitionRead) readSegment(ctx context.Context, seg Segment) error {
 			seg.Key, ErrCorrupt, f.Meta.BaseOffset, f.Meta.NextOffset, seg.BaseOffset, seg.NextOffset)
 	}
 	i, _ := f.ChunkFor(rd.next)
+	// Read ahead by what this read will need beyond its first chunk, plus
+	// PrefetchChunks, before reading that chunk: the GETs of a large read
+	// then run side by side rather than one after the other.
+	avg := max(1, int(f.Meta.BatchBytes)/len(f.Chunks))
+	ahead := rd.r.cfg.PrefetchChunks + rd.maxBytes/avg
+	rd.r.readAhead(rd.m, seg, len(f.Chunks), i, ahead, avg)
 	for ; i < len(f.Chunks) && !rd.full; i++ {
+		if rd.wouldWait(!s.Cached(i) && !rd.r.isLast(s.Key(), i)) {
+			rd.full = true
+			break
+		}
 		raw, err := rd.r.readChunk(ctx, s, i)
 		if err != nil {
 			rd.r.forgetIfGone(seg.Key, err)
 			return fmt.Errorf("remote: read offset %d: %w", rd.next, err)
 		}
-		rd.r.readAhead(rd.m, seg, len(f.Chunks), i)
+		rd.r.readAhead(rd.m, seg, len(f.Chunks), i, ahead, avg)
 		rd.appendBatches(raw)
 	}
 	return nil
+}
+
+// wouldWait reports whether a read that already holds batches should stop
+// rather than wait for a GET (fetching says whether the next step needs
+// one): it returns what it has at once, the read-ahead keeps fetching,
+// and the consumer's next read finds the chunks in the cache. A read
+// never waits for more than the GETs of its first chunk.
+func (rd *partitionRead) wouldWait(fetching bool) bool {
+	return rd.r.cfg.ReturnEarly && fetching && len(rd.out) > 0
+}
+
+// isLast reports whether chunk i of key is the chunk served last.
+func (r *PartitionReader) isLast(key string, i int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.mu.last.raw != nil && r.mu.last.key == key && r.mu.last.index == i
 }
 
 // readChunk returns chunk i of s, from the last chunk served or the cache.
@@ -239,21 +272,23 @@ func (r *PartitionReader) forgetIfGone(key string, err error) {
 	}
 }
 
-// readAhead schedules the PrefetchChunks chunks after chunk i of seg (of
-// n chunks), continuing into the manifest's next segment.
-func (r *PartitionReader) readAhead(m *PartitionManifest, seg Segment, n, i int) {
+// readAhead schedules the ahead chunks after chunk i of seg (of n
+// chunks), continuing into the manifest's next segments, whose chunk
+// counts it estimates from avgChunk, the average raw bytes of seg's
+// chunks (a chunk index past a segment's end is skipped by the worker).
+func (r *PartitionReader) readAhead(m *PartitionManifest, seg Segment, n, i, ahead, avgChunk int) {
 	if r.pf == nil {
 		return
 	}
-	for k := 1; k <= r.cfg.PrefetchChunks; k++ {
-		if i+k < n {
-			r.pf.schedule(seg, i+k)
-			continue
+	for k := i + 1; ahead > 0; ahead-- {
+		for k >= n {
+			next, ok := SegmentFor(*m, seg.NextOffset)
+			if !ok {
+				return
+			}
+			seg, k, n = next, 0, int(max(1, (next.BatchBytes+int64(avgChunk)-1)/int64(max(avgChunk, 1))))
 		}
-		nextSeg, ok := SegmentFor(*m, seg.NextOffset)
-		if !ok {
-			return
-		}
-		r.pf.schedule(nextSeg, i+k-n)
+		r.pf.schedule(seg, k)
+		k++
 	}
 }

@@ -1,0 +1,22 @@
+// Command suite is Strata's end-to-end benchmark, run by `make bench`. It
+// owns the scenarios, the raw baselines they are compared with, and the
+// report in bench/results.
+//
+// It starts everything it measures as its own processes on 127.0.0.1 free
+// ports, with data in a temporary directory: Strata brokers (bin/strata
+// serve), a MinIO server (the pinned build of tiered/objstore/miniotest)
+// and, in process, franz-go's kfake cluster as the Kafka-protocol peer. Load
+// comes from `strata bench produce` and `strata bench consume` run as
+// subprocesses with --output json.
+//
+// Every figure stands beside a baseline measured on the same machine in
+// the same run, and the ratio of the two is the result: absolute numbers
+// on a shared machine mean little. The baselines are small Go functions in
+// this package: sequential write+fsync of the same bytes in the same batch
+// sizes on the same disk, a loopback TCP copy, ranged GETs and PUTs of the
+// same objects against the same MinIO.
+//
+// The report is a markdown table written to <out>/<date>.md (UTC) and to
+// <out>/latest.md. A scenario that fails is a row saying why; the suite
+// then exits 1, after writing the report.
+package main

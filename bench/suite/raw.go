@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/strata-streaming/strata/internal/perf"
+)
+
+// ErrBaseline is the class of failed baseline measurements.
+var ErrBaseline = errors.New("suite: baseline")
+
+// diskResult is the raw write+fsync baseline.
+type diskResult struct {
+	Rate perf.Rate
+	// Latency is of one batch's write and fsync.
+	Latency perf.Summary
+	// CPU is this process's CPU time during the run.
+	CPU time.Duration
+}
+
+// rawDiskWrite appends total bytes to a new file in dir in writes of batch
+// bytes, each followed by fsync, as a broker that syncs every produced
+// batch would, and removes the file.
+func rawDiskWrite(dir string, total int64, batch int) (diskResult, error) {
+	if total <= 0 || batch <= 0 {
+		return diskResult{}, fmt.Errorf("%w: write %d bytes in batches of %d: want both positive", ErrBaseline, total, batch)
+	}
+	f, err := os.CreateTemp(dir, "raw-write-*")
+	if err != nil {
+		return diskResult{}, fmt.Errorf("%w: create file: %w", ErrBaseline, err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, batch)
+	_, _ = rand.Read(buf)
+	var lat perf.Histogram
+	cpu0 := selfCPU()
+	start := time.Now()
+	for written := int64(0); written < total; {
+		n := int(min(int64(batch), total-written))
+		t0 := time.Now()
+		if _, err := f.Write(buf[:n]); err != nil {
+			return diskResult{}, fmt.Errorf("%w: write: %w", ErrBaseline, err)
+		}
+		if err := f.Sync(); err != nil {
+			return diskResult{}, fmt.Errorf("%w: fsync: %w", ErrBaseline, err)
+		}
+		lat.Record(time.Since(t0))
+		written += int64(n)
+	}
+	return diskResult{
+		Rate:    perf.Rate{Records: int64(lat.Count()), Bytes: total, Elapsed: time.Since(start)},
+		Latency: lat.Summarize(),
+		CPU:     selfCPU() - cpu0,
+	}, nil
+}
+
+// selfCPU is the user and system CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// rawTCPCopy sends total bytes over a loopback TCP connection in writes of
+// chunk bytes to a reader that discards them, and returns the rate from
+// the dial to the reader's last byte.
+func rawTCPCopy(ctx context.Context, total int64, chunk int) (perf.Rate, error) {
+	if total <= 0 || chunk <= 0 {
+		return perf.Rate{}, fmt.Errorf("%w: copy %d bytes in chunks of %d: want both positive", ErrBaseline, total, chunk)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return perf.Rate{}, fmt.Errorf("%w: listen: %w", ErrBaseline, err)
+	}
+	defer ln.Close()
+	type readResult struct {
+		n   int64
+		err error
+	}
+	done := make(chan readResult, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			done <- readResult{err: err}
+			return
+		}
+		defer conn.Close()
+		n, err := io.Copy(io.Discard, conn)
+		done <- readResult{n, err}
+	}()
+	start := time.Now()
+	if err := sendBytes(ctx, ln.Addr().String(), total, chunk); err != nil {
+		ln.Close() // ends a reader still waiting in Accept
+		<-done
+		return perf.Rate{}, err
+	}
+	res := <-done
+	elapsed := time.Since(start)
+	if res.err != nil || res.n != total {
+		return perf.Rate{}, fmt.Errorf("%w: reader got %d of %d bytes: %v", ErrBaseline, res.n, total, res.err)
+	}
+	return perf.Rate{Bytes: total, Elapsed: elapsed}, nil
+}
+
+// sendBytes dials addr and writes total bytes in chunks, then closes.
+func sendBytes(ctx context.Context, addr string, total int64, chunk int) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%w: dial: %w", ErrBaseline, err)
+	}
+	defer conn.Close()
+	buf := make([]byte, chunk)
+	_, _ = rand.Read(buf)
+	for sent := int64(0); sent < total; {
+		n := int(min(int64(chunk), total-sent))
+		if _, err := conn.Write(buf[:n]); err != nil {
+			return fmt.Errorf("%w: write: %w", ErrBaseline, err)
+		}
+		sent += int64(n)
+	}
+	return nil
+}

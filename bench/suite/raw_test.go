@@ -1,0 +1,59 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"testing"
+)
+
+func TestRawDiskWrite(t *testing.T) {
+	dir := t.TempDir()
+	res, err := rawDiskWrite(dir, 10_000, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4096 + 4096 + 1808: three batches, three fsyncs.
+	if res.Rate.Bytes != 10_000 || res.Rate.Records != 3 || res.Latency.Count != 3 || res.Rate.Elapsed <= 0 {
+		t.Fatalf("result %+v: want 10000 bytes in 3 batches", res)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("raw write left %d files behind", len(left))
+	}
+	if _, err := rawDiskWrite(dir, 0, 1); !errors.Is(err, ErrBaseline) {
+		t.Fatalf("zero bytes: %v, want ErrBaseline", err)
+	}
+}
+
+func TestRawTCPCopy(t *testing.T) {
+	r, err := rawTCPCopy(t.Context(), 1<<20+7, 64<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Bytes != 1<<20+7 || r.Elapsed <= 0 || r.MBPerSecond() <= 0 {
+		t.Fatalf("copy %+v: want every byte over a positive time", r)
+	}
+	if _, err := rawTCPCopy(t.Context(), 10, 0); !errors.Is(err, ErrBaseline) {
+		t.Fatalf("zero chunk: %v, want ErrBaseline", err)
+	}
+}
+
+func TestRangesOf(t *testing.T) {
+	jobs := rangesOf([]object{{"a", 10}, {"b", 4}, {"c", 0}}, 4)
+	want := []rangeJob{{"a", 0, 3}, {"a", 4, 7}, {"a", 8, 9}, {"b", 0, 3}}
+	if len(jobs) != len(want) {
+		t.Fatalf("ranges %v, want %v", jobs, want)
+	}
+	for i := range want {
+		if jobs[i] != want[i] {
+			t.Fatalf("ranges %v, want %v", jobs, want)
+		}
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for n, want := range map[int]string{512: "512 B", 919 << 10: "919 KiB", 3 << 19: "1.5 MiB"} {
+		if got := byteSize(n); got != want {
+			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

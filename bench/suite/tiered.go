@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/strata-streaming/strata/internal/perf"
+)
+
+// The tiered scenarios' bucket, key prefix and topic.
+const (
+	benchBucket = "strata-bench"
+	tierPrefix  = "tiered"
+	coldTopic   = "cold"
+)
+
+// uploadRetryBackoff is the tiered broker's wait between failed uploads,
+// short so that uploads resume soon after MinIO comes back.
+const uploadRetryBackoff = 100 * time.Millisecond
+
+// Rows of the tiered scenarios.
+const (
+	uploadScenario = "upload to MinIO (1 partition)"
+	coldScenario   = "cold replay from MinIO after local trim"
+	firstScenario  = "cold replay: time to first record"
+)
+
+// runTiered starts MinIO and a broker that tiers to it, fills a topic
+// until its hot tier is trimmed, and measures upload and cold replay.
+func (s *suite) runTiered(ctx context.Context) {
+	fail := func(err error) {
+		s.add(failedRow(uploadScenario, err), failedRow(coldScenario, err), failedRow(firstScenario, err))
+	}
+	s.logf("starting MinIO")
+	m, err := startMinIO(ctx, s.dir, s.log)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer m.stop(stopGrace)
+	if err := m.makeBucket(ctx, benchBucket); err != nil {
+		fail(err)
+		return
+	}
+	s.logf("starting the tiered broker")
+	extra := []string{
+		"--object-store", m.objectStoreURL(benchBucket, tierPrefix),
+		"--override", "remote.log.manager.task.retry.backoff.ms=" + strconv.FormatInt(uploadRetryBackoff.Milliseconds(), 10),
+		"--override", "remote.log.manager.task.retry.backoff.max.ms=" + strconv.FormatInt(uploadRetryBackoff.Milliseconds(), 10),
+	}
+	b, err := startBroker(ctx, s.cfg.Strata, s.dir, "broker-tiered", extra, m.credentialEnv())
+	if err != nil {
+		fail(fmt.Errorf("%w (these scenarios need `strata serve --object-store`)", err))
+		return
+	}
+	defer b.stop(stopGrace)
+	objs, localStart, err := s.uploadScenario(ctx, m, b)
+	if err != nil {
+		fail(err)
+		return
+	}
+	s.coldReplayScenario(ctx, m, b, objs, localStart)
+}
+
+// uploadScenario produces the cold topic while MinIO is down, so that the
+// broker holds every segment back, then brings MinIO back and times the
+// uploads until the hot tier is trimmed; it compares that rate with raw
+// PUTs of objects of the same sizes. It returns the segment objects and
+// the earliest local offset.
+func (s *suite) uploadScenario(ctx context.Context, m *minioProc, b *brokerProc) ([]object, int64, error) {
+	s.logf("%s: producing %d MiB while MinIO is stopped", uploadScenario, s.cfg.ColdMiB)
+	m.stop(stopGrace)
+	p, err := s.gen.produce(ctx, b.Addr, s.coldProduceArgs()...)
+	if rerr := m.restart(ctx); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	start := time.Now()
+	watch := startUploadWatch(ctx, m.Client, benchBucket, tierPrefix+"/")
+	localStart, err := s.waitTrimmed(ctx, b.Addr, p.Records)
+	up := watch.stop()
+	if err != nil {
+		return nil, 0, err
+	}
+	objs, err := listSegments(ctx, m.Client, benchBucket, tierPrefix+"/")
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(objs) == 0 || up.bytes == 0 {
+		return nil, 0, fmt.Errorf("suite: the hot tier was trimmed but no %s object is under %s/%s/", segmentSuffix, benchBucket, tierPrefix)
+	}
+	sizes := make([]int64, len(objs))
+	for i, o := range objs {
+		sizes[i] = o.Size
+	}
+	raw, err := rawPuts(ctx, m.Client, benchBucket, "raw-put/", sizes)
+	if err != nil {
+		s.add(failedRow(uploadScenario, err))
+		return objs, localStart, nil
+	}
+	s.add(Row{
+		Scenario: uploadScenario, Figure: Value{perf.MBPerSecond(up.bytes, up.last.Sub(start)), "MB/s"},
+		Baseline: Value{raw.MBPerSecond(), "MB/s"}, BaselineName: "raw sequential PUTs of the same object sizes",
+		Note: fmt.Sprintf("%d segment objects, %.0f MB, held back by a MinIO outage, timed from its return "+
+			"(upload retry backoff %v) to the last object seen (polled every 100 ms)", len(objs), float64(up.bytes)/perf.MB, uploadRetryBackoff),
+	})
+	return objs, localStart, nil
+}
+
+func (s *suite) coldProduceArgs() []string {
+	args := s.produceArgs(coldTopic, 1, s.cfg.records(s.cfg.ColdMiB))
+	return append(args,
+		"--topic-config", "remote.storage.enable=true",
+		"--topic-config", "segment.bytes="+strconv.Itoa(s.cfg.SegmentBytes),
+		"--topic-config", "local.retention.bytes="+strconv.Itoa(s.cfg.LocalRetention))
+}
+
+// coldReplayScenario reads the cold topic from the start and compares with
+// ranged GETs of the same objects.
+func (s *suite) coldReplayScenario(ctx context.Context, m *minioProc, b *brokerProc, objs []object, localStart int64) {
+	s.logf("%s", coldScenario)
+	c, err := s.gen.consume(ctx, b.Addr, "--topic", coldTopic, "--from-beginning")
+	if err != nil {
+		s.add(failedRow(coldScenario, err), failedRow(firstScenario, err))
+		return
+	}
+	raw, err := rawRangedGets(ctx, m.Client, benchBucket, objs, s.cfg.RangeBytes, s.cfg.GetParallel)
+	if err != nil {
+		s.add(failedRow(coldScenario, err), failedRow(firstScenario, err))
+		return
+	}
+	first, err := firstByte(ctx, m.Client, objs[0], s.cfg.RangeBytes)
+	if err != nil {
+		s.add(failedRow(firstScenario, err))
+	}
+	s.add(Row{
+		Scenario: coldScenario, Figure: Value{c.MBPerSecond, "MB/s"},
+		Baseline:     Value{raw.MBPerSecond(), "MB/s"},
+		BaselineName: fmt.Sprintf("raw ranged GETs of the %d segment objects (%s ranges, %d at a time)", len(objs), byteSize(int(s.cfg.RangeBytes)), s.cfg.GetParallel),
+		Target:       Target{Bound: 0.70},
+		Note:         fmt.Sprintf("%d records; offsets below %d were only in MinIO; record bytes vs object bytes", c.Records, localStart),
+	})
+	if err == nil {
+		s.add(Row{
+			Scenario: firstScenario, Figure: Value{c.FirstRecordMs, "ms"},
+			Baseline: Value{float64(first) / 1e6, "ms"}, BaselineName: "raw GET of the first range",
+			Target: Target{OnFigure: true, AtMost: true, Bound: 100},
+			Note:   "from the consumer's first poll, including its metadata and offset lookups",
+		})
+	}
+}
+
+// firstByte times one ranged GET of an object's first range.
+func firstByte(ctx context.Context, mc *minio.Client, o object, rangeBytes int64) (time.Duration, error) {
+	start := time.Now()
+	err := getRange(ctx, mc, benchBucket, rangeJob{key: o.Key, start: 0, end: min(rangeBytes, o.Size) - 1})
+	return time.Since(start), err
+}
+
+// waitTrimmed polls the cold partition's earliest (-2), earliest local
+// (-4) and end (-1) offsets until the hot tier keeps no more than the
+// local retention allows, and returns the earliest local offset.
+func (s *suite) waitTrimmed(ctx context.Context, addr string, records int64) (int64, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		return 0, fmt.Errorf("suite: client: %w", err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.TrimTimeout)
+	defer cancel()
+	keep := int64(s.cfg.LocalRetention+2*s.cfg.SegmentBytes) / int64(s.cfg.RecordSize)
+	var off [3]int64
+	for {
+		for i, ts := range []int64{-2, -4, -1} {
+			if off[i], err = listOffset(ctx, cl, coldTopic, ts); err != nil {
+				break
+			}
+		}
+		if err == nil && off[1] > off[0] && off[2]-off[1] <= keep && off[2] >= records {
+			return off[1], nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("suite: hot tier not trimmed after %v (earliest %d, earliest local %d, end %d, last error %v)",
+				s.cfg.TrimTimeout, off[0], off[1], off[2], err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// listOffset asks for partition 0's offset at a special timestamp.
+func listOffset(ctx context.Context, cl *kgo.Client, topic string, ts int64) (int64, error) {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewListOffsetsRequestTopicPartition()
+	rp.Partition, rp.Timestamp, rp.CurrentLeaderEpoch = 0, ts, -1
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return 0, err
+	}
+	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+		return 0, fmt.Errorf("suite: list offsets of %s: malformed answer", topic)
+	}
+	p := resp.Topics[0].Partitions[0]
+	if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+		return 0, fmt.Errorf("suite: list offsets (%d) of %s: %w", ts, topic, err)
+	}
+	return p.Offset, nil
+}
+
+// uploadWatch polls the bucket while the broker uploads and remembers when
+// the segment bytes last grew.
+type uploadWatch struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     struct {
+		sync.Mutex
+		bytes int64
+		last  time.Time
+	}
+}
+
+// uploadSeen is what a watch saw: the segment bytes and when they last grew.
+type uploadSeen struct {
+	bytes int64
+	last  time.Time
+}
+
+func startUploadWatch(ctx context.Context, mc *minio.Client, bucket, prefix string) *uploadWatch {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &uploadWatch{cancel: cancel, done: make(chan struct{})}
+	go w.run(ctx, mc, bucket, prefix)
+	return w
+}
+
+func (w *uploadWatch) run(ctx context.Context, mc *minio.Client, bucket, prefix string) {
+	defer close(w.done)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if objs, err := listSegments(ctx, mc, bucket, prefix); err == nil {
+			w.observe(totalSize(objs), time.Now())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (w *uploadWatch) observe(bytes int64, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if bytes > w.mu.bytes {
+		w.mu.bytes, w.mu.last = bytes, now
+	}
+}
+
+// seen is what the watch has seen so far.
+func (w *uploadWatch) seen() uploadSeen {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return uploadSeen{bytes: w.mu.bytes, last: w.mu.last}
+}
+
+// stop ends the watch, waits for its goroutine and returns what it saw.
+func (w *uploadWatch) stop() uploadSeen {
+	w.cancel()
+	<-w.done
+	return w.seen()
+}
