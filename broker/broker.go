@@ -161,6 +161,11 @@ func (b *Broker) startPartitions(ctx, loopCtx context.Context) error {
 	if err := b.telemetry.observePartitions(parts); err != nil {
 		return err
 	}
+	if b.tiering != nil {
+		if err := b.telemetry.observeTiering(b.tiering, parts); err != nil {
+			return err
+		}
+	}
 	b.meta = &metadata{ctrl: b.ctrl, parts: parts, afterApply: b.afterApply}
 	changed := b.ctrl.Changed()
 	if err := b.meta.sync(); err != nil {

@@ -84,6 +84,7 @@ type telemetryParts struct {
 
 	broker     metric.Meter
 	partitions metric.Registration // set by observePartitions
+	tiering    metric.Registration // set by observeTiering
 }
 
 // startTelemetry starts the admin server and creates the per-package
@@ -172,6 +173,9 @@ func (t *telemetryParts) close() error {
 	var errs []error
 	if t.partitions != nil {
 		errs = append(errs, t.partitions.Unregister())
+	}
+	if t.tiering != nil {
+		errs = append(errs, t.tiering.Unregister())
 	}
 	errs = append(errs, t.server.Close())
 	return errors.Join(errs...)

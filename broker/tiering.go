@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/strata-streaming/strata/broker/config"
 	"github.com/strata-streaming/strata/replication"
 	"github.com/strata-streaming/strata/replication/controller"
@@ -48,6 +50,8 @@ type tiering struct {
 		tiers map[tierKey]*remote.Tier
 	}
 	deleter deleter
+	// readLatency times every remote read (set by observeTiering).
+	readLatency metric.Float64Histogram
 }
 
 // tierKey names a partition across topic re-creations.
@@ -155,7 +159,11 @@ func (t *tiering) attach(p *replication.Partition, topic *controller.Topic, onUp
 		t.mu.tiers[key] = tier
 		tier.Start()
 	}
-	p.Log().SetRemote(tiered.NewRemoteReader(tier))
+	var r tiered.RemoteReader = tiered.NewRemoteReader(tier)
+	if t.readLatency != nil {
+		r = timedRemote{r, t.readLatency}
+	}
+	p.Log().SetRemote(r)
 	return tier, nil
 }
 
