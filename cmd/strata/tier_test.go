@@ -63,6 +63,20 @@ func TestTierStatusAndRestore(t *testing.T) {
 	if !strings.Contains(table, "REMOTE-SEGMENTS") || !strings.Contains(table, "logs") || !strings.Contains(table, "local only") {
 		t.Fatalf("tier status table:\n%s", table)
 	}
+	desc := mustCLI(t, addr, "", "topics", "describe", "--topic", "logs")
+	if !strings.Contains(desc, "LOCAL-START-OFFSET") || !strings.Contains(desc, "LAST-TIERED-OFFSET") {
+		t.Fatalf("topics describe shows no tier split:\n%s", desc)
+	}
+	var described []topicDescription
+	if err := json.Unmarshal([]byte(mustCLI(t, addr, "", "topics", "describe", "--topic", "logs", "--output", "json")), &described); err != nil {
+		t.Fatal(err)
+	}
+	split := described[0].Partitions[0].Tier
+	// Uploads go on meanwhile: the split must show a trimmed local tier
+	// that starts no later than just after the last offset uploaded.
+	if split == nil || split.LastTieredOffset < 0 || split.LocalLogStartOffset == 0 || split.LocalLogStartOffset > split.LastTieredOffset+1 {
+		t.Fatalf("tier split %+v: want a trimmed local tier continuing the remote one", split)
+	}
 	failCLI(t, exitNotFound, "no partition", "tier", "status", "nope", "--admin-server", admin)
 	failCLI(t, exitUnreachable, "cannot reach the admin server", "tier", "status", "--admin-server", closedAddr(t))
 	b.Close()

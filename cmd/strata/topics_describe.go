@@ -45,17 +45,35 @@ type partitionRow struct {
 	Error string     `json:"error,omitempty"`
 }
 
-// tierSplit is the extension point for tiered storage in `topics
-// describe`: where the local log starts versus the remote one.
+// tierSplit is a partition's split between the tiers: offsets below
+// LocalLogStartOffset are only in the object store, and offsets up to
+// LastTieredOffset are in it (-1: none yet).
 type tierSplit struct {
-	LocalLogStartOffset  int64 `json:"local_log_start_offset"`
-	RemoteLogStartOffset int64 `json:"remote_log_start_offset"`
+	LocalLogStartOffset int64 `json:"local_log_start_offset"`
+	LastTieredOffset    int64 `json:"last_tiered_offset"`
 }
 
-// fillTierSplit sets Tier on the rows of d. It is the hook for tiered
-// storage's "tier split" columns; until it is filled in, it leaves every
-// row's Tier nil and describe shows no tier columns.
-func fillTierSplit(_ context.Context, _ *session, _ *topicDescription) error {
+// fillTierSplit sets Tier on the rows of d from ListOffsets
+// EARLIEST_LOCAL (-4) and LATEST_TIERED (-5). A broker that answers
+// neither (no tiered storage) leaves every row's Tier nil, and describe
+// shows no tier columns.
+func fillTierSplit(ctx context.Context, s *session, d *topicDescription) error {
+	local, err := s.adm.ListOffsetsAfterMilli(ctx, -4, d.Topic)
+	if err != nil {
+		return nil
+	}
+	tiered, err := s.adm.ListOffsetsAfterMilli(ctx, -5, d.Topic)
+	if err != nil {
+		return nil
+	}
+	for i := range d.Partitions {
+		r := &d.Partitions[i]
+		l, lok := local.Lookup(d.Topic, r.Partition)
+		t, tok := tiered.Lookup(d.Topic, r.Partition)
+		if lok && tok && l.Err == nil && t.Err == nil && l.Offset >= 0 {
+			r.Tier = &tierSplit{LocalLogStartOffset: l.Offset, LastTieredOffset: t.Offset}
+		}
+	}
 	return nil
 }
 
@@ -77,7 +95,7 @@ var partitionColumns = []describeColumn{
 // tierColumns are shown when any partition has a tier split.
 var tierColumns = []describeColumn{
 	{"LOCAL-START-OFFSET", func(r partitionRow) string { return tierCell(r, true) }},
-	{"REMOTE-START-OFFSET", func(r partitionRow) string { return tierCell(r, false) }},
+	{"LAST-TIERED-OFFSET", func(r partitionRow) string { return tierCell(r, false) }},
 }
 
 func tierCell(r partitionRow, local bool) string {
@@ -86,8 +104,10 @@ func tierCell(r partitionRow, local bool) string {
 		return "-"
 	case local:
 		return fmt.Sprint(r.Tier.LocalLogStartOffset)
+	case r.Tier.LastTieredOffset < 0:
+		return "-"
 	}
-	return fmt.Sprint(r.Tier.RemoteLogStartOffset)
+	return fmt.Sprint(r.Tier.LastTieredOffset)
 }
 
 func newTopicsDescribeCommand(co *clientOptions) *cobra.Command {
