@@ -195,6 +195,13 @@ func (p *Partition) CheckLeaderEpoch(current int32) error {
 	}
 }
 
+// ReadsRemote reports whether a read at offset is served by the remote
+// tier: the partition has one and offset is below its local copy.
+func (p *Partition) ReadsRemote(offset int64) bool {
+	l := p.Log()
+	return l.Remote() != nil && offset < l.LocalStartOffset()
+}
+
 // Read returns whole batches from offset on, at most maxBytes of them but
 // at least one, below the high watermark (isolation ReadUncommitted) or
 // the last stable offset (ReadCommitted). As in Kafka, an offset below the

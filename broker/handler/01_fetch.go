@@ -241,10 +241,12 @@ func (p *fetchPass) complete(fp fetchParams) bool {
 // readPass reads every target in order within the byte limits.
 func readPass(ctx context.Context, fp fetchParams, targets []fetchTarget, lookup fetchLookup) fetchPass {
 	pass := fetchPass{reads: make([]partitionRead, len(targets))}
+	cold := startColdReads(ctx, fp, targets, lookup)
+	defer cold.stop()
 	for i := range targets {
 		rd := &pass.reads[i]
 		limit := max(fp.maxBytes-pass.bytes, 0)
-		if ch := readPartition(ctx, fp, &targets[i], limit, pass.bytes == 0, lookup, rd); ch != nil {
+		if ch := readPartition(ctx, fp, &targets[i], limit, pass.bytes == 0, lookup, rd, cold.read(i)); ch != nil {
 			pass.changed = append(pass.changed, ch)
 		}
 		pass.bytes += int(rd.records.Len())
@@ -254,12 +256,14 @@ func readPass(ctx context.Context, fp fetchParams, targets []fetchTarget, lookup
 }
 
 // readPartition reads one target into rd, at most limit bytes unless it is
-// the first with records (minOne). It returns the partition's Changed
-// channel, or nil when the partition is not known.
-func readPartition(ctx context.Context, fp fetchParams, t *fetchTarget, limit int, minOne bool, lookup fetchLookup, rd *partitionRead) <-chan struct{} {
+// the first with records (minOne); cold, when not nil, is the target's
+// remote read, started ahead. It returns the partition's Changed channel,
+// or nil when the partition is not known.
+func readPartition(ctx context.Context, fp fetchParams, t *fetchTarget, limit int, minOne bool, lookup fetchLookup, rd *partitionRead, cold *coldResult) <-chan struct{} {
 	*rd = partitionRead{highWatermark: -1, lastStableOffset: -1, logStartOffset: -1}
 	p, code := lookup(t.key)
 	if p == nil {
+		cold.discard()
 		rd.code = code
 		rd.urgent = code != kerr.UnknownTopicOrPartition.Code && code != kerr.UnknownTopicID.Code
 		return nil
@@ -269,16 +273,24 @@ func readPartition(ctx context.Context, fp fetchParams, t *fetchTarget, limit in
 		rd.highWatermark, rd.lastStableOffset, rd.logStartOffset = p.HighWatermark(), p.LastStableOffset(), p.LogStartOffset()
 	}()
 	if code := checkLeaderEpoch(t.leaderEpoch, p.LeaderEpoch()); code != 0 {
+		cold.discard()
 		rd.fail(code)
 		return changed
 	}
 	if t.lastFetchedEpoch >= 0 {
 		if diverged := divergence(p, t, rd); diverged {
+			cold.discard()
 			return changed
 		}
 	}
 	maxBytes := max(min(int(t.maxBytes), limit), 0)
-	recs, err := p.Read(ctx, t.fetchOffset, maxBytes, fp.isolation)
+	var recs tiered.Records
+	var err error
+	if cold != nil {
+		recs, err = cold.records, cold.err
+	} else {
+		recs, err = p.Read(ctx, t.fetchOffset, maxBytes, fp.isolation)
+	}
 	if err != nil {
 		rd.fail(errorCode(err))
 		return changed

@@ -187,12 +187,14 @@ func (rd *partitionRead) readSegment(ctx context.Context, seg Segment) error {
 			seg.Key, ErrCorrupt, f.Meta.BaseOffset, f.Meta.NextOffset, seg.BaseOffset, seg.NextOffset)
 	}
 	i, _ := f.ChunkFor(rd.next)
-	// Read ahead by what this read will need beyond its first chunk, plus
-	// PrefetchChunks, before reading that chunk: the GETs of a large read
-	// then run side by side rather than one after the other.
+	// Read ahead by what this read will need, its first chunk included,
+	// plus PrefetchChunks, before reading that chunk: the GETs of a large
+	// read then run side by side rather than one after the other, and a
+	// read given up by its caller (a fetch past its max wait) leaves its
+	// GETs running for the next one.
 	avg := max(1, int(f.Meta.BatchBytes)/len(f.Chunks))
 	ahead := rd.r.cfg.PrefetchChunks + rd.maxBytes/avg
-	rd.r.readAhead(rd.m, seg, len(f.Chunks), i, ahead, avg)
+	rd.r.readAhead(rd.m, seg, len(f.Chunks), i-1, ahead+1, avg)
 	for ; i < len(f.Chunks) && !rd.full; i++ {
 		if rd.wouldWait(!s.Cached(i) && !rd.r.isLast(s.Key(), i)) {
 			rd.full = true
