@@ -10,7 +10,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strata-streaming/strata/tiered/objstore"
@@ -241,8 +240,6 @@ func checkEarliest(t *testing.T, ctx context.Context, b *Broker, topic string, w
 		t.Fatalf("earliest offset %d (%v), want %d", o.Offset, o.Err, want)
 	}
 }
-
-var _ = kgo.NewOffset
 
 // kadmOffsets is one offset of one partition.
 func kadmOffsets(topic string, p int32, at int64) kadm.Offsets {

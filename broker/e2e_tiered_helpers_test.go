@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/strata-streaming/strata/tiered/objstore/miniotest"
@@ -289,5 +288,3 @@ func topicConfigs(kv ...string) map[string]*string {
 	}
 	return m
 }
-
-var _ = kadm.NewClient

@@ -1,11 +1,6 @@
 package broker
 
-import (
-	"testing"
-	"time"
-
-	"github.com/twmb/franz-go/pkg/kadm"
-)
+import "testing"
 
 // TestTieredReplay produces over 200 MB into three partitions whose local
 // tier keeps only the active segment, waits until the rest is in MinIO,
@@ -83,8 +78,3 @@ func restoredEnds(t *testing.T, b *Broker, topic string) []int {
 	}
 	return ends
 }
-
-var (
-	_ = time.Second
-	_ = kadm.NewClient
-)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -195,11 +196,7 @@ func (t *tiering) tier(id controller.TopicID, index int32) *remote.Tier {
 func (t *tiering) tiers() map[tierKey]*remote.Tier {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make(map[tierKey]*remote.Tier, len(t.mu.tiers))
-	for k, v := range t.mu.tiers {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(t.mu.tiers)
 }
 
 // reconcile closes the tiers of partitions this broker no longer has open,

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/strata-streaming/strata/internal/atomicfile"
 	"github.com/strata-streaming/strata/replication/controller"
 	"github.com/strata-streaming/strata/tiered/objstore"
 	"github.com/strata-streaming/strata/tiered/remote"
@@ -59,11 +60,7 @@ func (d *deleter) mark(t *controller.Topic) error {
 	if err := os.MkdirAll(d.dir, 0o755); err != nil {
 		return fmt.Errorf("broker: record remote deletion: %w", err)
 	}
-	tmp := d.path(t.ID) + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("broker: record remote deletion: %w", err)
-	}
-	if err := os.Rename(tmp, d.path(t.ID)); err != nil {
+	if err := atomicfile.Write(d.path(t.ID), b); err != nil {
 		return fmt.Errorf("broker: record remote deletion: %w", err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/strata-streaming/strata/internal/atomicfile"
 	"github.com/strata-streaming/strata/replication/controller"
 )
 
@@ -19,7 +20,7 @@ import (
 const (
 	metadataName  = "partition.metadata"
 	deleteSuffix  = "-delete"
-	tmpSuffix     = ".tmp"
+	tmpSuffix     = atomicfile.TempSuffix
 	metadataFirst = "version: 0\n"
 	metadataIDKey = "topic_id: "
 )
@@ -94,10 +95,10 @@ func createPartitionDir(dir string, id controller.TopicID) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create partition dir: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, metadataName), marshalMetadata(id)); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, metadataName), marshalMetadata(id)); err != nil {
 		return fmt.Errorf("write partition metadata: %w", err)
 	}
-	return syncDir(filepath.Dir(dir))
+	return atomicfile.SyncDir(filepath.Dir(dir))
 }
 
 // deleteDir removes a partition directory so that a crash part way leaves
@@ -113,53 +114,11 @@ func deleteDir(dir string) error {
 		}
 		return fmt.Errorf("delete partition dir: %w", err)
 	}
-	if err := syncDir(filepath.Dir(dir)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(dir)); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(doomed); err != nil {
 		return fmt.Errorf("delete partition dir: %w", err)
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with data: it writes path.tmp, fsyncs it,
-// renames it over path and fsyncs the directory.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + tmpSuffix
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir fsyncs a directory so that entries created or renamed in it are
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync dir: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync dir: %w", err)
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/strata-streaming/strata/internal/atomicfile"
 )
 
 // epochCheckpointName is the leader epoch cache file in a partition
@@ -185,7 +187,7 @@ func loadEpochs(dir string) (epochCache, error) {
 
 // saveEpochs replaces the partition's checkpoint atomically.
 func saveEpochs(dir string, c *epochCache) error {
-	if err := writeFileAtomic(filepath.Join(dir, epochCheckpointName), c.marshal()); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, epochCheckpointName), c.marshal()); err != nil {
 		return fmt.Errorf("save leader epochs: %w", err)
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/strata-streaming/strata/internal/atomicfile"
 )
 
 // Producer snapshot files (see doc.go).
@@ -167,7 +169,7 @@ func readSnapshot(dir string, offset int64) (producerState, error) {
 // writeSnapshot writes an encoded snapshot taken at offset and removes all
 // but the newest snapshotsKept files.
 func writeSnapshot(dir string, offset int64, data []byte) error {
-	if err := writeFileAtomic(filepath.Join(dir, snapshotName(offset)), data); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, snapshotName(offset)), data); err != nil {
 		return fmt.Errorf("write producer snapshot: %w", err)
 	}
 	offsets, err := listSnapshots(dir)

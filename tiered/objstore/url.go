@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -71,7 +72,7 @@ func queryOf(u *url.URL, allowed map[string][]string) (url.Values, error) {
 	}
 	q := u.Query()
 	for name := range q {
-		if !containsString(names, name) {
+		if !slices.Contains(names, name) {
 			takes := "no parameters"
 			if len(names) > 0 {
 				takes = strings.Join(names, ", ")
@@ -81,15 +82,6 @@ func queryOf(u *url.URL, allowed map[string][]string) (url.Values, error) {
 		}
 	}
 	return q, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func openFileURL(u *url.URL) (Bucket, error) {

@@ -2,12 +2,12 @@ package segment
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/strata-streaming/strata/internal/atomicfile"
 )
 
 const (
@@ -79,41 +79,12 @@ func readCheckpoint(dir string) (checkpoint, bool) {
 
 // writeCheckpoint replaces the checkpoint atomically and durably.
 func writeCheckpoint(dir string, c checkpoint) error {
-	tmp := filepath.Join(dir, checkpointName+".tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("create checkpoint: %w", err)
-	}
-	if _, err := f.Write(c.marshal()); err != nil {
-		f.Close()
+	if err := atomicfile.Write(filepath.Join(dir, checkpointName), c.marshal()); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync checkpoint: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close checkpoint: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, checkpointName)); err != nil {
-		return fmt.Errorf("rename checkpoint: %w", err)
-	}
-	return syncDir(dir)
+	return nil
 }
 
 // syncDir makes the directory's entries (created, renamed or removed files)
 // durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil && !errors.Is(err, fs.ErrInvalid) {
-		return fmt.Errorf("sync dir: %w", err)
-	}
-	return nil
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }
