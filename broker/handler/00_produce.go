@@ -17,9 +17,11 @@ package handler
 //
 // Each partition's batches go to replication.Partition, which validates
 // them, applies the idempotent producer checks and appends. The request
-// appends to every partition first, then, for acks=-1, waits for all of
-// them to be durable, up to timeout_ms (REQUEST_TIMED_OUT after), so their
-// fsyncs overlap. acks=0 gets no response; if any partition failed, the
+// appends to every partition first; for acks=-1 the response is a
+// wire.Deferred that waits for all of them to be durable, up to timeout_ms
+// from the append (REQUEST_TIMED_OUT after). Their fsyncs overlap, and the
+// connection goes on appending the client's next produce requests while
+// it waits, so that pipelined requests share an fsync. acks=0 gets no response; if any partition failed, the
 // connection is closed instead, so that the producer refreshes its
 // metadata, as Kafka does. A produce never creates a topic: Kafka creates
 // topics on Metadata requests only.
@@ -79,11 +81,14 @@ func (h *Handler) produce(ctx context.Context, req *wire.Request) (kmsg.Response
 			waiting = append(waiting, producing{out: out, pend: pend})
 		}
 	}
-	if r.Acks == 0 {
+	switch r.Acks {
+	case 0:
 		if failed != nil {
 			return nil, fmt.Errorf("produce with acks=0 failed, closing the connection: %w", failed)
 		}
 		return nil, nil
+	case -1:
+		return h.deferProduced(r, resp, waiting), nil
 	}
 	h.awaitProduced(ctx, r, waiting)
 	return resp, nil
@@ -131,14 +136,41 @@ func hasZstd(records []byte) bool {
 	}
 }
 
-// awaitProduced waits for the appends, bounded by the request timeout for
-// acks=-1, and fills in their answers.
-func (h *Handler) awaitProduced(ctx context.Context, r *kmsg.ProduceRequest, waiting []producing) {
-	if r.Acks == -1 && r.TimeoutMillis > 0 {
+// durableProduce is the response to an acks=-1 produce, complete once its
+// appends are durable.
+type durableProduce struct {
+	*kmsg.ProduceResponse
+	h        *Handler
+	r        *kmsg.ProduceRequest
+	waiting  []producing
+	deadline time.Time // from the request's timeout; zero for none
+}
+
+var _ wire.Deferred = (*durableProduce)(nil)
+
+// deferProduced returns resp as a Deferred that waits for the appends, up
+// to the request's timeout from now.
+func (h *Handler) deferProduced(r *kmsg.ProduceRequest, resp *kmsg.ProduceResponse, waiting []producing) *durableProduce {
+	d := &durableProduce{ProduceResponse: resp, h: h, r: r, waiting: waiting}
+	if r.TimeoutMillis > 0 {
+		d.deadline = time.Now().Add(time.Duration(r.TimeoutMillis) * time.Millisecond)
+	}
+	return d
+}
+
+// Await waits for the appends to be durable, until the request's timeout
+// or ctx ends, and fills in their answers.
+func (d *durableProduce) Await(ctx context.Context) {
+	if !d.deadline.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(r.TimeoutMillis)*time.Millisecond)
+		ctx, cancel = context.WithDeadline(ctx, d.deadline)
 		defer cancel()
 	}
+	d.h.awaitProduced(ctx, d.r, d.waiting)
+}
+
+// awaitProduced waits for the appends and fills in their answers.
+func (h *Handler) awaitProduced(ctx context.Context, r *kmsg.ProduceRequest, waiting []producing) {
 	for _, w := range waiting {
 		res, err := w.pend.Wait(ctx)
 		if err != nil {

@@ -115,6 +115,9 @@ func dataServe[R kmsg.Response](t *testing.T, s *dataServer, msg kmsg.Request) (
 	if err != nil || resp == nil {
 		return zero, err
 	}
+	if d, ok := resp.(wire.Deferred); ok {
+		d.Await(context.Background()) // as the connection's writer does
+	}
 	resp.SetVersion(version)
 	out := kmsg.ResponseForKey(key)
 	out.SetVersion(version)

@@ -7,7 +7,7 @@ import (
 
 // budget bounds the frame bytes a connection holds between reading a frame
 // and answering it. The reader acquires a frame's size before allocating it
-// and the processor releases it once the response is written, so memory per
+// and the writer releases it once the response is written, so memory per
 // connection is bounded and a full budget stops the reader: backpressure
 // that the client sees as a full TCP window, with nothing dropped.
 //

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -22,7 +23,8 @@ const (
 
 // conn is one client connection. Its reader goroutine reads and decodes
 // frames into reqs; its processor, the goroutine that runs run, serves them
-// one at a time and writes the responses in request order.
+// one at a time, in order, and hands the answers to its writer goroutine,
+// which completes any Deferred response and writes them in request order.
 type conn struct {
 	srv    *Server
 	cfg    *Config
@@ -32,11 +34,12 @@ type conn struct {
 	ctx    context.Context // cancelled when the connection or Server closes
 	cancel context.CancelFunc
 
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	out    []byte        // response encoding buffer, reused
-	reqs   chan *Request // read, not yet served; closed by the reader
-	budget *budget
+	br      *bufio.Reader
+	bw      *bufio.Writer
+	out     []byte        // response encoding buffer, reused
+	reqs    chan *Request // read, not yet served; closed by the reader
+	answers chan answer   // served, not yet written; closed by the processor
+	budget  *budget
 
 	lastActive atomic.Int64 // UnixNano of the last frame read or response sent
 
@@ -49,30 +52,37 @@ type conn struct {
 
 func newConn(s *Server, nc net.Conn, id uint64) *conn {
 	c := &conn{
-		srv:    s,
-		cfg:    &s.cfg,
-		id:     id,
-		nc:     nc,
-		log:    s.log.With("conn", id, "remote", nc.RemoteAddr().String()),
-		br:     bufio.NewReaderSize(nc, readBufferSize),
-		bw:     bufio.NewWriterSize(nc, writeBufferSize),
-		reqs:   make(chan *Request, s.cfg.MaxQueuedRequests),
-		budget: newBudget(s.cfg.MaxQueuedBytes),
+		srv:     s,
+		cfg:     &s.cfg,
+		id:      id,
+		nc:      nc,
+		log:     s.log.With("conn", id, "remote", nc.RemoteAddr().String()),
+		br:      bufio.NewReaderSize(nc, readBufferSize),
+		bw:      bufio.NewWriterSize(nc, writeBufferSize),
+		reqs:    make(chan *Request, s.cfg.MaxQueuedRequests),
+		answers: make(chan answer, s.cfg.MaxQueuedRequests),
+		budget:  newBudget(s.cfg.MaxQueuedBytes),
 	}
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
 	c.touch()
 	return c
 }
 
-// run serves the connection until it closes: it starts the reader, processes
-// requests, then closes the socket and waits for the reader to return.
+// run serves the connection until it closes: it starts the reader and the
+// writer, processes requests, waits for the writer to write or drop every
+// answer, then closes the socket and waits for the reader to return.
 func (c *conn) run() {
-	readerDone := make(chan struct{})
+	readerDone, writerDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(readerDone)
 		c.readLoop()
 	}()
+	go func() {
+		defer close(writerDone)
+		c.writeLoop()
+	}()
 	c.processLoop()
+	<-writerDone
 	c.close()
 	<-readerDone
 }
@@ -187,14 +197,18 @@ func (c *conn) active() bool {
 // versions table. An ApiVersions request at a version outside the table is
 // passed on undecoded, to be answered with the table.
 func (c *conn) readFrame(size int) (*Request, error) {
-	frame, err := readBody(progressReader{c}, size)
+	frame, pooled, err := c.readPooled(size)
 	if err != nil {
 		return nil, err
 	}
 	c.touch()
 	req, body, err := parseHeader(frame)
 	if err != nil {
+		c.recycle(frame, pooled)
 		return nil, err
+	}
+	if pooled && req.Key == produceKey {
+		req.frame = frame
 	}
 	req.ConnID, req.RemoteAddr, req.received = c.id, c.nc.RemoteAddr(), time.Now()
 	if !c.cfg.Versions.Supports(req.Key, req.Version) {
@@ -208,6 +222,32 @@ func (c *conn) readFrame(size int) (*Request, error) {
 		return nil, err
 	}
 	return req, nil
+}
+
+// readPooled reads a frame body of size bytes into a buffer from the
+// Server's pool when frames of that size are pooled, and as readBody does
+// otherwise.
+func (c *conn) readPooled(size int) (frame []byte, pooled bool, err error) {
+	frame = c.srv.frames.get(size)
+	if frame == nil {
+		frame, err = readBody(progressReader{c}, size)
+		return frame, false, err
+	}
+	if _, err := io.ReadFull(progressReader{c}, frame); err != nil {
+		c.srv.frames.put(frame)
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, false, fmt.Errorf("read frame body: %w", err)
+	}
+	return frame, true, nil
+}
+
+// recycle returns a pooled frame that nothing refers to.
+func (c *conn) recycle(frame []byte, pooled bool) {
+	if pooled {
+		c.srv.frames.put(frame)
+	}
 }
 
 // progressReader reads the connection with the idle deadline renewed before

@@ -11,6 +11,7 @@ import (
 // API keys the wire layer treats specially.
 const (
 	apiVersionsKey        = 18 // response header is always v0 (KIP-511)
+	produceKey            = 0  // its frames are pooled (framePool)
 	controlledShutdownKey = 7  // v0 uses request header v0, without a client id
 )
 

@@ -20,7 +20,9 @@ type Request struct {
 
 	// Msg is the decoded body, a kmsg request of type Key at Version. Byte
 	// fields in it (record batches, group member metadata) alias the frame
-	// buffer, which is allocated for this request alone and never reused.
+	// buffer. A Produce request's frame is reused once its response is
+	// written or dropped (a Deferred one once complete), so a handler must
+	// not keep its record bytes past that; other frames are never reused.
 	Msg kmsg.Request
 
 	// Size is the frame size in bytes, the 4-byte size prefix excluded.
@@ -32,6 +34,10 @@ type Request struct {
 	// received is when the frame was read, the start of the request's
 	// duration; zero outside a Server.
 	received time.Time
+
+	// frame is the pooled frame buffer Msg aliases, returned to the
+	// Server's pool once the request is answered; nil when not pooled.
+	frame []byte
 
 	// unsupportedVersions marks an ApiVersions request at a version outside
 	// the table; the connection answers it without calling the Handler.
@@ -47,7 +53,8 @@ type Handler interface {
 	// encoding it, so a handler may build it with kmsg's New functions; a
 	// response belongs to its request and must not be shared. The context
 	// is cancelled when the connection or the Server closes. Requests on
-	// one connection are served one at a time, in order.
+	// one connection are served one at a time, in order; a Deferred
+	// response lets the next ones be served while it completes.
 	Serve(ctx context.Context, req *Request) (kmsg.Response, error)
 }
 

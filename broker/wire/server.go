@@ -26,6 +26,7 @@ type Server struct {
 	metrics *metrics
 	slots   chan struct{} // connection slots; nil when MaxConnections is 0
 	nextID  atomic.Uint64
+	frames  framePool
 
 	ctx    context.Context // cancelled by Close; parent of every connection's
 	cancel context.CancelFunc
