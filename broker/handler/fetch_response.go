@@ -1,14 +1,14 @@
 package handler
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"reflect"
 	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -18,15 +18,16 @@ import (
 // A Fetch response is encoded by kmsg, but its records are never gathered
 // in the broker's memory: they are written from the segment files to the
 // connection (wire.BodyWriter), with sendfile(2) where the writer reaches
-// the socket (Records.WriteTo). kmsg encodes the response with each partition's records
-// replaced by a run of zeros of the same length, so every length prefix and
-// offset is kmsg's own; decoding that encoding back with kmsg, whose byte
-// fields alias their input, tells where each run landed. The body is then
-// kmsg's bytes up to a run, the records themselves (Records.WriteTo), kmsg's
-// bytes up to the next run, and so on. Measured on loopback against
-// encoding with the records read into memory, this is as fast for
-// partitions of 1 KiB and 1.4 to 3 times faster from 4 KiB up
-// (BenchmarkFetchResponse).
+// the socket (Records.WriteTo). kmsg encodes the response with each
+// partition's records replaced by a one-byte stand-in; decoding that
+// encoding back with kmsg, whose byte fields alias their input, tells where
+// each stand-in landed, and the length prefix before it is rewritten to the
+// records' length (the only field that depends on it). The body is then
+// kmsg's bytes up to a partition's records, the records themselves
+// (Records.WriteTo), kmsg's bytes up to the next, and so on: the broker
+// allocates and copies only the response's own fields, whatever the size
+// of its records (BenchmarkFetchResponse compares it with encoding the
+// records read into memory).
 //
 // The response owns its records from the handler's return until the wire
 // layer has written it: WriteBody releases them, whether the write succeeds
@@ -150,34 +151,62 @@ func closeRecords(records []tiered.Records) {
 }
 
 // encodeAround encodes resp with kmsg, each placed partition's records
-// stood in for by zeros, and returns the encoding without the stand-ins and
-// where each goes.
+// stood in for by one byte, and returns the encoding without the stand-ins,
+// their length prefixes rewritten to the records' lengths, and where each
+// partition's records go.
 func encodeAround(resp *kmsg.FetchResponse, placed []placedRecords) ([]byte, []int, error) {
-	total := 0
 	for _, pl := range placed {
-		n := int(pl.records.Len())
-		resp.Topics[pl.topic].Partitions[pl.partition].RecordBatches = fetchZeros(n)
-		total += n
+		resp.Topics[pl.topic].Partitions[pl.partition].RecordBatches = standIn
 	}
 	defer func() {
 		for _, pl := range placed {
 			resp.Topics[pl.topic].Partitions[pl.partition].RecordBatches = []byte{}
 		}
 	}()
-	out := resp.AppendTo(make([]byte, 0, total+fetchOverhead(resp)))
+	out := resp.AppendTo(make([]byte, 0, fetchOverhead(resp)))
 	at, err := standInPositions(resp.Version, out, placed)
 	if err != nil {
 		return nil, nil, err
 	}
-	encoded := make([]byte, 0, len(out)-total)
+	prefix := bytesPrefix{flexible: resp.IsFlexible()}
+	encoded := make([]byte, 0, len(out)+len(placed)*binary.MaxVarintLen32)
 	cuts := make([]int, len(placed))
 	prev := 0
 	for i, pos := range at {
-		encoded = append(encoded, out[prev:pos]...)
+		start := pos - prefix.len(len(standIn))
+		if start < prev || !prefix.matches(out[start:pos], len(standIn)) {
+			return nil, nil, fmt.Errorf("handler: own fetch response: no length prefix before records %d", i)
+		}
+		encoded = append(encoded, out[prev:start]...)
+		encoded = prefix.append(encoded, int(placed[i].records.Len()))
 		cuts[i] = len(encoded)
-		prev = pos + int(placed[i].records.Len())
+		prev = pos + len(standIn)
 	}
 	return append(encoded, out[prev:]...), cuts, nil
+}
+
+// standIn takes the place of a partition's records in kmsg's encoding: one
+// byte, whose length prefix is then rewritten to the records' length.
+var standIn = []byte{0}
+
+// bytesPrefix is the length prefix of a Fetch response's records: an
+// int32 up to version 11, an unsigned varint of the length plus one (a
+// compact nullable bytes field) in the flexible versions from 12.
+type bytesPrefix struct{ flexible bool }
+
+func (p bytesPrefix) append(dst []byte, n int) []byte {
+	if p.flexible {
+		return binary.AppendUvarint(dst, uint64(n)+1)
+	}
+	return binary.BigEndian.AppendUint32(dst, uint32(n))
+}
+
+func (p bytesPrefix) len(n int) int { return len(p.append(nil, n)) }
+
+// matches reports whether b is the prefix of a field of n bytes.
+func (p bytesPrefix) matches(b []byte, n int) bool {
+	var buf [binary.MaxVarintLen64]byte
+	return bytes.Equal(b, p.append(buf[:0], n))
 }
 
 // fetchOverhead bounds what resp encodes to beside its records, for most
@@ -207,28 +236,10 @@ func standInPositions(version int16, out []byte, placed []placedRecords) ([]int,
 		}
 		field := decoded.Topics[pl.topic].Partitions[pl.partition].RecordBatches
 		at[i] = int(reflect.ValueOf(field).Pointer() - base) // field aliases out
-		if int64(len(field)) != pl.records.Len() || at[i] < end || at[i]+len(field) > len(out) {
+		if len(field) != len(standIn) || at[i] < end || at[i]+len(field) > len(out) {
 			return nil, fmt.Errorf("handler: own fetch response misplaced records %d", i)
 		}
 		end = at[i] + len(field)
 	}
 	return at, nil
-}
-
-// zeros is a run of zero bytes the stand-ins are cut from; it only grows,
-// and is never written, so it is shared by every response.
-var zeros atomic.Pointer[[]byte]
-
-// fetchZeros returns n zero bytes, not to be written to.
-func fetchZeros(n int) []byte {
-	for {
-		z := zeros.Load()
-		if z != nil && len(*z) >= n {
-			return (*z)[:n:n]
-		}
-		grown := make([]byte, 1<<bits.Len(uint(max(n, 64<<10)-1)))
-		if zeros.CompareAndSwap(z, &grown) {
-			return grown[:n:n]
-		}
-	}
 }
