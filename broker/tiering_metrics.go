@@ -11,6 +11,7 @@ import (
 
 	"github.com/strata-streaming/strata/replication"
 	"github.com/strata-streaming/strata/tiered"
+	"github.com/strata-streaming/strata/tiered/remote"
 )
 
 // tieringMetrics are tiered storage's instruments, read from the tiers and
@@ -108,7 +109,7 @@ type timedRemote struct {
 	latency metric.Float64Histogram
 }
 
-func (r timedRemote) Read(ctx context.Context, offset int64, maxBytes int) ([]byte, int64, error) {
+func (r timedRemote) Read(ctx context.Context, offset int64, maxBytes int) (remote.Batches, int64, error) {
 	start := time.Now()
 	b, next, err := r.RemoteReader.Read(ctx, offset, maxBytes)
 	r.latency.Record(ctx, time.Since(start).Seconds())

@@ -15,9 +15,10 @@ import (
 type RemoteReader interface {
 	// Read returns whole batches from the one holding offset on, as many
 	// as fit in maxBytes but at least one, and the offset to read next.
+	// The batches are read-only (see remote.Batches).
 	// An offset outside [StartOffset, EndOffset) is an error wrapping
 	// ErrOffsetOutOfRange.
-	Read(ctx context.Context, offset int64, maxBytes int) (batches []byte, next int64, err error)
+	Read(ctx context.Context, offset int64, maxBytes int) (batches remote.Batches, next int64, err error)
 	// StartOffset is the first offset the remote tier may serve.
 	StartOffset() int64
 	// EndOffset is the offset after the last batch it holds; StartOffset
@@ -41,7 +42,7 @@ func NewRemoteReader(t *remote.Tier) RemoteReader { return tierReader{t} }
 // tierReader adapts a remote.Tier to RemoteReader.
 type tierReader struct{ t *remote.Tier }
 
-func (r tierReader) Read(ctx context.Context, offset int64, maxBytes int) ([]byte, int64, error) {
+func (r tierReader) Read(ctx context.Context, offset int64, maxBytes int) (remote.Batches, int64, error) {
 	b, next, err := r.t.Read(ctx, offset, maxBytes)
 	if errors.Is(err, remote.ErrOffsetOutOfRange) {
 		return nil, offset, fmt.Errorf("%w: %w", ErrOffsetOutOfRange, err)
@@ -150,30 +151,40 @@ func (l *Log) readRemote(ctx context.Context, offset int64, maxBytes int, maxOff
 	if len(b) == 0 {
 		return empty, nil
 	}
-	return Records{buf: b, BaseOffset: base, NextOffset: next}, nil
+	return Records{remote: b, BaseOffset: base, NextOffset: next}, nil
 }
 
 // trimBatches cuts b before the first batch whose last offset is at or
 // above maxOffset, or that does not frame. It returns what is left, its
 // first batch's base offset, and the offset to read next: next when
 // nothing was cut, else the offset after the last batch kept.
-func trimBatches(b []byte, next, maxOffset int64) (kept []byte, base, after int64) {
-	it := batch.NewIter(b)
-	end := 0
-	for h, raw, ok := it.Next(); ok; h, raw, ok = it.Next() {
-		if h.LastOffset() >= maxOffset {
-			return b[:end], base, after
+func trimBatches(b remote.Batches, next, maxOffset int64) (kept remote.Batches, base, after int64) {
+	first := true
+	for i, run := range b {
+		it := batch.NewIter(run)
+		for h, _, ok := it.Next(); ok; h, _, ok = it.Next() {
+			if h.LastOffset() >= maxOffset {
+				return keepRuns(b, i, it.Pos()-h.Size()), base, after
+			}
+			if first {
+				base, first = h.BaseOffset, false
+			}
+			after = h.NextOffset()
 		}
-		if end == 0 {
-			base = h.BaseOffset
+		if it.Pos() < len(run) {
+			return keepRuns(b, i, it.Pos()), base, after
 		}
-		end += len(raw)
-		after = h.NextOffset()
-	}
-	if end < len(b) {
-		return b[:end], base, after
 	}
 	return b, base, max(next, after)
+}
+
+// keepRuns is b's runs before run i, and the first n bytes of run i.
+func keepRuns(b remote.Batches, i, n int) remote.Batches {
+	if n == 0 {
+		return b[:i:i]
+	}
+	kept := append(remote.Batches(nil), b[:i]...)
+	return append(kept, b[i][:n:n])
 }
 
 // SealedSource returns the hot tier as the remote tier's uploader sees
@@ -222,10 +233,12 @@ func (l *Log) remoteByTime(ctx context.Context, r RemoteReader, ts int64) (Offse
 		if err != nil {
 			return OffsetLookup{}, fmt.Errorf("find timestamp %d in the remote tier: %w", ts, err)
 		}
-		it := batch.NewIter(b)
-		for h, raw, ok := it.Next(); ok; h, raw, ok = it.Next() {
-			if h.LastOffset() >= offset && h.MaxTimestamp >= ts {
-				return l.recordAtTime(raw, ts)
+		for _, run := range b {
+			it := batch.NewIter(run)
+			for h, raw, ok := it.Next(); ok; h, raw, ok = it.Next() {
+				if h.LastOffset() >= offset && h.MaxTimestamp >= ts {
+					return l.recordAtTime(raw, ts)
+				}
 			}
 		}
 		if next <= offset {

@@ -235,10 +235,12 @@ func TestTrimBatches(t *testing.T) {
 		{23, 22, a, 10, 13},
 		{23, 12, nil, 0, 0},
 	} {
-		kept, base, after := trimBatches(both, tc.next, tc.maxOffset)
-		if !bytes.Equal(kept, tc.kept) || base != tc.base || after != tc.after {
-			t.Errorf("trimBatches(next %d, max %d) = %d bytes [%d, %d), want %d bytes [%d, %d)",
-				tc.next, tc.maxOffset, len(kept), base, after, len(tc.kept), tc.base, tc.after)
+		for _, runs := range []remote.Batches{{both}, {a, b}} {
+			kept, base, after := trimBatches(runs, tc.next, tc.maxOffset)
+			if !bytes.Equal(kept.AppendTo(nil), tc.kept) || base != tc.base || after != tc.after {
+				t.Errorf("trimBatches(%d runs, next %d, max %d) = %d bytes [%d, %d), want %d bytes [%d, %d)",
+					len(runs), tc.next, tc.maxOffset, kept.Len(), base, after, len(tc.kept), tc.base, tc.after)
+			}
 		}
 	}
 }

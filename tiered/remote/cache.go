@@ -22,6 +22,7 @@ const (
 	DefaultCacheBytes           = 1 << 30
 	DefaultCacheFooters         = 1024
 	DefaultCacheConcurrentFetch = 8
+	DefaultCacheMemoryBytes     = 64 << 20
 )
 
 // CacheConfig configures a ChunkCache.
@@ -38,9 +39,35 @@ type CacheConfig struct {
 	// MaxConcurrentFetches caps the GETs in flight, foreground reads and
 	// prefetches together. 0 means DefaultCacheConcurrentFetch.
 	MaxConcurrentFetches int
+	// MemoryBytes caps the decoded bytes of the chunks fetched last that
+	// are also kept in memory, so that a reader following the read-ahead
+	// takes them without reading their files back. 0 means
+	// DefaultCacheMemoryBytes; a negative value keeps none.
+	MemoryBytes int64
+	// Admission says which fetched chunks are written to Dir; the zero
+	// value is AdmitSecondFetch.
+	Admission Admission
 	// Reader configures the segment reads.
 	Reader ReaderConfig
 }
+
+// Admission is a ChunkCache's rule for writing fetched chunks to its Dir.
+type Admission int
+
+const (
+	// AdmitSecondFetch writes a chunk when it is fetched a second time
+	// while the first is remembered (the last DefaultCacheGhosts fetches).
+	// A consumer replaying history reads each chunk once: it is served
+	// from memory, costs no disk write, and does not evict the chunks that
+	// consumers read again.
+	AdmitSecondFetch Admission = iota
+	// AdmitEveryFetch writes every fetched chunk.
+	AdmitEveryFetch
+)
+
+// DefaultCacheGhosts is how many chunks fetched once a ChunkCache
+// remembers for AdmitSecondFetch.
+const DefaultCacheGhosts = 1 << 16
 
 func (c CacheConfig) withDefaults() CacheConfig {
 	if c.MaxBytes == 0 {
@@ -51,6 +78,9 @@ func (c CacheConfig) withDefaults() CacheConfig {
 	}
 	if c.MaxConcurrentFetches == 0 {
 		c.MaxConcurrentFetches = DefaultCacheConcurrentFetch
+	}
+	if c.MemoryBytes == 0 {
+		c.MemoryBytes = DefaultCacheMemoryBytes
 	}
 	c.Reader = c.Reader.withDefaults()
 	return c
@@ -68,6 +98,8 @@ func (c CacheConfig) Validate() error {
 		return fmt.Errorf("%w: cache MaxFooters %d", ErrInvalidConfig, c.MaxFooters)
 	case c.MaxConcurrentFetches < 1:
 		return fmt.Errorf("%w: cache MaxConcurrentFetches %d", ErrInvalidConfig, c.MaxConcurrentFetches)
+	case c.Admission != AdmitSecondFetch && c.Admission != AdmitEveryFetch:
+		return fmt.Errorf("%w: cache Admission %d", ErrInvalidConfig, c.Admission)
 	}
 	return c.Reader.Validate()
 }
@@ -78,6 +110,9 @@ type CacheStats struct {
 	Misses     int64 // ReadChunk that fetched the chunk
 	Prefetches int64 // Prefetch that fetched a chunk
 	Evictions  int64 // chunks removed to stay under MaxBytes
+	// WriteErrors counts chunks served but not cached, their file not
+	// written (a full or failing disk).
+	WriteErrors int64
 }
 
 // chunkID names one chunk of one object.
@@ -105,11 +140,12 @@ type chunkCall struct {
 // consumers replaying a partition from the remote tier fetch each chunk
 // once. Concurrent reads of a chunk share one GET.
 //
-// Chunks are served as []byte read back from their file: a fetch response
-// copies batches out of them anyway, the bytes live only as long as the
-// read that asked for them, and the file can be evicted at any time without
+// Chunks are served as read-only []byte: the chunks fetched last from
+// memory (MemoryBytes of them), others read back from their file. A fetch
+// response writes batches straight out of them; the bytes live as long as
+// the reads that hold them, and a file can be evicted at any time without
 // reference counts. Memory stays bounded by MaxConcurrentFetches chunks in
-// flight plus the chunks readers hold.
+// flight, MemoryBytes, and the chunks readers hold.
 //
 // It is safe for concurrent use.
 type ChunkCache struct {
@@ -117,7 +153,7 @@ type ChunkCache struct {
 	cfg    CacheConfig
 	sem    chan struct{} // one token per GET in flight
 
-	hits, misses, prefetches, evictions atomic.Int64
+	hits, misses, prefetches, evictions, writeErrors atomic.Int64
 
 	mu struct {
 		sync.Mutex
@@ -130,6 +166,8 @@ type ChunkCache struct {
 		// footerCalls are footer reads in flight.
 		footerCalls map[string]*footerCall
 		tmpSeq      uint64
+		recent      recentChunks
+		ghosts      ghostChunks // fetched once, not written (AdmitSecondFetch)
 	}
 }
 
@@ -151,13 +189,15 @@ func OpenChunkCache(bucket objstore.Bucket, cfg CacheConfig) (*ChunkCache, error
 	c.mu.inflight = make(map[chunkID]*chunkCall)
 	c.mu.footers = make(map[string]*list.Element)
 	c.mu.footerCalls = make(map[string]*footerCall)
+	c.mu.recent = newRecentChunks(max(0, cfg.MemoryBytes))
+	c.mu.ghosts = newGhostChunks(DefaultCacheGhosts)
 	return c, nil
 }
 
 // Stats returns the cache's counters.
 func (c *ChunkCache) Stats() CacheStats {
 	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(),
-		Prefetches: c.prefetches.Load(), Evictions: c.evictions.Load()}
+		Prefetches: c.prefetches.Load(), Evictions: c.evictions.Load(), WriteErrors: c.writeErrors.Load()}
 }
 
 // Bytes is the size of the chunks cached in Dir.
@@ -259,6 +299,7 @@ func (c *ChunkCache) Forget(key string) {
 			c.removeLocked(el)
 		}
 	}
+	c.mu.recent.forget(key)
 }
 
 func (c *ChunkCache) addFooterLocked(sr *SegmentReader) {
@@ -318,7 +359,11 @@ func (s *CachedSegment) Cached(i int) bool {
 	c := s.cache
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.mu.chunks[chunkID{s.sr.Key(), i}]
+	id := chunkID{s.sr.Key(), i}
+	if _, ok := c.mu.recent.get(id); ok {
+		return true
+	}
+	_, ok := c.mu.chunks[id]
 	return ok
 }
 
@@ -327,7 +372,11 @@ func (s *CachedSegment) Cached(i int) bool {
 func (c *ChunkCache) readChunk(ctx context.Context, sr *SegmentReader, i int, prefetch bool) ([]byte, error) {
 	id := chunkID{sr.Key(), i}
 	for {
-		path, call, leader := c.lookup(id)
+		raw, path, call, leader := c.lookup(id)
+		if raw != nil {
+			c.countHit(prefetch)
+			return raw, nil
+		}
 		if path != "" {
 			raw, err := os.ReadFile(path)
 			if err == nil {
@@ -377,30 +426,52 @@ func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// lookup finds id: the path of its file, or the fetch in flight to wait
-// for, or a new fetch this caller leads.
-func (c *ChunkCache) lookup(id chunkID) (path string, call *chunkCall, leader bool) {
+// lookup finds id: its bytes in memory, or the path of its file, or the
+// fetch in flight to wait for, or a new fetch this caller leads.
+func (c *ChunkCache) lookup(id chunkID) (raw []byte, path string, call *chunkCall, leader bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.mu.chunks[id]; ok {
+	el, onDisk := c.mu.chunks[id]
+	if onDisk {
 		c.mu.lru.MoveToFront(el)
-		return el.Value.(*chunkEntry).path, nil, false
+	}
+	if raw, ok := c.mu.recent.get(id); ok {
+		return raw, "", nil, false
+	}
+	if onDisk {
+		return nil, el.Value.(*chunkEntry).path, nil, false
 	}
 	if call, ok := c.mu.inflight[id]; ok {
-		return "", call, false
+		return nil, "", call, false
 	}
 	call = &chunkCall{done: make(chan struct{})}
 	c.mu.inflight[id] = call
-	return "", call, true
+	return nil, "", call, true
 }
 
-// fetch GETs, decodes and caches the chunk, then hands it to the readers
-// waiting on call.
+// fetch GETs and decodes the chunk, hands it to the readers waiting on
+// call, then writes it to Dir if the Admission rule says so.
+//
+// The waiting readers go on as soon as the chunk is decoded; the file is
+// written after, and a chunk whose file cannot be written (a full disk) is
+// still served, only not cached on disk. Until the file is in place, later
+// readers find the finished call, or the chunk in memory.
 func (c *ChunkCache) fetch(ctx context.Context, sr *SegmentReader, id chunkID, call *chunkCall) ([]byte, error) {
 	call.raw, call.err = c.fetchDecode(ctx, sr, id.index)
-	var e *chunkEntry
+	admit := false
 	if call.err == nil {
-		e, call.err = c.writeFile(id, call.raw)
+		c.mu.Lock()
+		c.mu.recent.add(id, call.raw)
+		admit = c.cfg.Admission == AdmitEveryFetch || !c.mu.ghosts.firstSeen(id)
+		c.mu.Unlock()
+	}
+	close(call.done)
+	var e *chunkEntry
+	if admit {
+		var err error
+		if e, err = c.writeFile(id, call.raw); err != nil {
+			c.writeErrors.Add(1)
+		}
 	}
 	c.mu.Lock()
 	delete(c.mu.inflight, id)
@@ -408,7 +479,6 @@ func (c *ChunkCache) fetch(ctx context.Context, sr *SegmentReader, id chunkID, c
 		c.insertLocked(e)
 	}
 	c.mu.Unlock()
-	close(call.done)
 	return call.raw, call.err
 }
 

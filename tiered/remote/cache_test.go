@@ -14,7 +14,7 @@ func TestChunkCacheEvictsUnderTinyCap(t *testing.T) {
 	p := uploadPartition(t, b, 2, 12, 4, 4096)
 	dir := filepath.Join(t.TempDir(), "cache")
 	const capBytes = 6000 // about one chunk
-	c := openTestCache(t, b, CacheConfig{Dir: dir, MaxBytes: capBytes})
+	c := openTestCache(t, b, CacheConfig{Dir: dir, MaxBytes: capBytes, Admission: AdmitEveryFetch})
 	r := openTestReader(t, c, p, PartitionReaderConfig{PrefetchChunks: -1})
 	for pass := range 2 {
 		for offset := int64(0); offset < p.manifest.EndOffset(); offset += 3 {
@@ -131,7 +131,7 @@ func TestChunkCacheFileDeletedUnderIt(t *testing.T) {
 	b := newCountingBucket()
 	p := uploadPartition(t, b, 1, 12, 4, 4096)
 	dir := t.TempDir()
-	c := openTestCache(t, b, CacheConfig{Dir: dir})
+	c := openTestCache(t, b, CacheConfig{Dir: dir, MemoryBytes: -1, Admission: AdmitEveryFetch})
 	seg := p.manifest.Segments[0]
 	s, err := c.OpenSegment(t.Context(), seg.Key, seg.ObjectSize)
 	if err != nil {

@@ -232,14 +232,16 @@
 // (the hot tier) lists and opens, oldest first: UploadNext builds the
 // next object into UploaderConfig.SpoolDir, Puts it under a fresh upload
 // id (paced by MaxBytesPerSecond), verifies it, and only then adds it to
-// the manifest through a ManifestStore. Verification reads the whole
-// object back and compares its size (Attributes) and CRC-32C with what was
-// built: OpenSegment would check only the trailer and footer, so a byte
-// flipped inside a chunk would go unseen until a consumer fetched it, and
-// the re-read (one GET, streamed through the CRC) is cheaper than a
-// segment whose only copy is damaged once local retention removes the
-// hot one. A verification failure deletes the object and is retried under
-// a new upload id. Run loops UploadNext with exponential backoff; the
+// the manifest through a ManifestStore. Every Put carries a checksum of
+// its bytes that the store checks before it keeps the object (CRC-32C
+// from minio-go, CRC-32 from the AWS SDK), so verification compares the
+// stored size (Attributes) with what was built. With ReadBack it also
+// reads the whole object back through its CRC-32C, for stores that do not
+// check checksums: OpenSegment checks only the trailer and footer, so a
+// byte flipped inside a chunk would otherwise go unseen until a consumer
+// fetched it, once local retention has removed the hot copy. A
+// verification failure deletes the object and is retried under a new
+// upload id. Run loops UploadNext with exponential backoff; the
 // caller of Run owns its goroutine. DeleteSegmentsBefore edits the
 // manifest, then deletes the objects it dropped. A Sweeper deletes
 // segment objects that the manifest does not name once they are older than
@@ -283,9 +285,10 @@
 // footers in memory, at most MaxFooters. Opening the cache empties its
 // directory: entries do not survive a restart. Concurrent reads of a chunk,
 // or opens of a footer, share one GET, and at most MaxConcurrentFetches
-// GETs run at once. Chunks are served as bytes read back from their file:
-// a fetch copies batches out of them anyway, and an evicted file needs no
-// reference count.
+// GETs run at once. Chunks are served as read-only bytes, the ones fetched
+// last from memory and others read back from their file, and a read
+// returns its batches as runs of them (Batches), copying nothing; an
+// evicted file needs no reference count.
 //
 // After serving chunk i, a PartitionReader fetches chunks i+1 to
 // i+PrefetchChunks (4 by default) in the background with PrefetchWorkers

@@ -22,7 +22,7 @@ var (
 // Defaults of PartitionReaderConfig.
 const (
 	DefaultPrefetchChunks  = 4
-	DefaultPrefetchWorkers = 4
+	DefaultPrefetchWorkers = 8
 )
 
 // PartitionReaderConfig configures a PartitionReader.
@@ -121,7 +121,8 @@ func (r *PartitionReader) Close() error {
 // Read returns whole batches from the batch holding offset on: batches
 // that end before offset are skipped, and batches are added, across
 // chunks and segments, while they fit in maxBytes, but there is always at
-// least one. next is the offset after the last batch returned.
+// least one. next is the offset after the last batch returned. The
+// batches are runs of the cached chunks, not copies (see Batches).
 //
 // An offset outside the manifest's [log start offset, end offset) is
 // ErrOffsetOutOfRange. A segment object that is gone is
@@ -129,7 +130,7 @@ func (r *PartitionReader) Close() error {
 // Outages stay objstore.IsRetriable; an object failing its checks is
 // ErrCorrupt. When a later chunk fails after some batches were read, Read
 // returns those batches and no error: the next Read meets the error.
-func (r *PartitionReader) Read(ctx context.Context, offset int64, maxBytes int) (batches []byte, next int64, err error) {
+func (r *PartitionReader) Read(ctx context.Context, offset int64, maxBytes int) (batches Batches, next int64, err error) {
 	if r.isClosed() {
 		return nil, offset, ErrReaderClosed
 	}
@@ -163,11 +164,16 @@ func (r *PartitionReader) isClosed() bool {
 	return r.mu.closed
 }
 
+// firstReadAhead is how many chunks a read fetches, its first included,
+// before that first chunk arrives.
+const firstReadAhead = 2
+
 // partitionRead is the state of one Read.
 type partitionRead struct {
 	r        *PartitionReader
 	m        *PartitionManifest
-	out      []byte
+	out      Batches
+	outBytes int
 	next     int64
 	maxBytes int
 	full     bool
@@ -187,14 +193,20 @@ func (rd *partitionRead) readSegment(ctx context.Context, seg Segment) error {
 			seg.Key, ErrCorrupt, f.Meta.BaseOffset, f.Meta.NextOffset, seg.BaseOffset, seg.NextOffset)
 	}
 	i, _ := f.ChunkFor(rd.next)
-	// Read ahead by what this read will need, its first chunk included,
-	// plus PrefetchChunks, before reading that chunk: the GETs of a large
-	// read then run side by side rather than one after the other, and a
-	// read given up by its caller (a fetch past its max wait) leaves its
-	// GETs running for the next one.
+	// Read ahead by what this read will need plus PrefetchChunks: the GETs
+	// of a large read then run side by side rather than one after the
+	// other, and a read given up by its caller (a fetch past its max wait)
+	// leaves its GETs running for the next one. Before waiting for its
+	// first chunk, the read starts only that chunk's GET and the next
+	// one's, so that the first does not share the link with the whole
+	// read-ahead: the rest is scheduled once it arrives.
 	avg := max(1, int(f.Meta.BatchBytes)/len(f.Chunks))
 	ahead := rd.r.cfg.PrefetchChunks + rd.maxBytes/avg
-	rd.r.readAhead(rd.m, seg, len(f.Chunks), i-1, ahead+1, avg)
+	if !s.Cached(i) {
+		rd.r.readAhead(rd.m, seg, len(f.Chunks), i-1, min(ahead+1, firstReadAhead), avg)
+	} else {
+		rd.r.readAhead(rd.m, seg, len(f.Chunks), i, ahead, avg)
+	}
 	for ; i < len(f.Chunks) && !rd.full; i++ {
 		if rd.wouldWait(!s.Cached(i) && !rd.r.isLast(s.Key(), i)) {
 			rd.full = true
@@ -246,23 +258,30 @@ func (r *PartitionReader) readChunk(ctx context.Context, s *CachedSegment, i int
 	return raw, nil
 }
 
-// appendBatches appends raw's batches that end at or after rd.next while
-// they fit.
+// appendBatches adds the run of raw's batches that end at or after
+// rd.next and fit, as a slice of raw.
 func (rd *partitionRead) appendBatches(raw []byte) {
-	if rd.out == nil {
-		rd.out = make([]byte, 0, max(0, min(rd.maxBytes, len(raw))))
-	}
+	start, end := -1, -1
 	it := batch.NewIter(raw)
 	for h, b, ok := it.Next(); ok; h, b, ok = it.Next() {
 		if h.LastOffset() < rd.next {
 			continue
 		}
-		if len(rd.out) > 0 && len(rd.out)+len(b) > rd.maxBytes {
-			rd.full = true
-			return
+		pos := it.Pos() - len(b)
+		if start < 0 {
+			start = pos
 		}
-		rd.out = append(rd.out, b...)
+		first := rd.outBytes == 0 && pos == start // a read returns at least one batch
+		if !first && rd.outBytes+it.Pos()-start > rd.maxBytes {
+			rd.full = true
+			break
+		}
+		end = it.Pos()
 		rd.next = h.LastOffset() + 1
+	}
+	if end > start {
+		rd.out = append(rd.out, raw[start:end:end])
+		rd.outBytes += end - start
 	}
 }
 

@@ -150,7 +150,7 @@ func openTestReader(tb testing.TB, c *ChunkCache, p *testPartition, cfg Partitio
 // checkRead reads offset and compares with the source batches.
 func checkRead(t *testing.T, r *PartitionReader, p *testPartition, offset int64, maxBytes int) int64 {
 	t.Helper()
-	got, next, err := r.Read(t.Context(), offset, maxBytes)
+	got, next, err := readFlat(t.Context(), r, offset, maxBytes)
 	if err != nil {
 		t.Fatalf("Read(%d, %d): %v", offset, maxBytes, err)
 	}
@@ -195,7 +195,7 @@ func TestPartitionReaderSequentialScan(t *testing.T) {
 	r := openTestReader(t, openTestCache(t, b, CacheConfig{}), p, PartitionReaderConfig{})
 	var got []byte
 	for offset := int64(0); offset < p.manifest.EndOffset(); {
-		out, next, err := r.Read(t.Context(), offset, 5000)
+		out, next, err := readFlat(t.Context(), r, offset, 5000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +213,7 @@ func TestPartitionReaderLogStartOffset(t *testing.T) {
 	r := openTestReader(t, openTestCache(t, b, CacheConfig{}), p, PartitionReaderConfig{})
 	// The batch holding the log start offset is returned whole.
 	checkRead(t, r, p, 10, 1)
-	if _, _, err := r.Read(t.Context(), 9, 1); !errors.Is(err, ErrOffsetOutOfRange) {
+	if _, _, err := readFlat(t.Context(), r, 9, 1); !errors.Is(err, ErrOffsetOutOfRange) {
 		t.Fatalf("Read below the log start offset: %v, want ErrOffsetOutOfRange", err)
 	}
 }
@@ -248,7 +248,7 @@ func TestPartitionReaderErrors(t *testing.T) {
 			b.setFail(nil)
 			tc.break_()
 			r := openTestReader(t, openTestCache(t, b, CacheConfig{}), p, PartitionReaderConfig{PrefetchChunks: -1})
-			got, next, err := r.Read(t.Context(), tc.offset, 1<<20)
+			got, next, err := readFlat(t.Context(), r, tc.offset, 1<<20)
 			if !tc.check(err) || got != nil || next != tc.offset {
 				t.Fatalf("Read(%d) = %d bytes, next %d, %v", tc.offset, len(got), next, err)
 			}
@@ -264,14 +264,14 @@ func TestPartitionReaderPartialBeforeError(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := openTestReader(t, openTestCache(t, b, CacheConfig{}), p, PartitionReaderConfig{PrefetchChunks: -1})
-	got, next, err := r.Read(t.Context(), 0, 1<<20)
+	got, next, err := readFlat(t.Context(), r, 0, 1<<20)
 	if err != nil || next != second.BaseOffset {
 		t.Fatalf("Read(0) = next %d, %v; want the first segment's batches", next, err)
 	}
 	if want, _ := p.want(0, int(p.manifest.Segments[0].BatchBytes)); !bytes.Equal(got, want) {
 		t.Fatalf("Read(0) = %d bytes, want %d", len(got), len(want))
 	}
-	if _, _, err := r.Read(t.Context(), next, 1<<20); !errors.Is(err, objstore.ErrNotFound) {
+	if _, _, err := readFlat(t.Context(), r, next, 1<<20); !errors.Is(err, objstore.ErrNotFound) {
 		t.Fatalf("Read(%d) = %v, want ErrNotFound", next, err)
 	}
 }
@@ -281,7 +281,7 @@ func TestPartitionReaderClosed(t *testing.T) {
 	p := uploadPartition(t, b, 1, 2, 4, 4096)
 	r := openTestReader(t, openTestCache(t, b, CacheConfig{}), p, PartitionReaderConfig{})
 	r.Close()
-	if _, _, err := r.Read(t.Context(), 0, 1); !errors.Is(err, ErrReaderClosed) {
+	if _, _, err := readFlat(t.Context(), r, 0, 1); !errors.Is(err, ErrReaderClosed) {
 		t.Fatalf("Read after Close = %v, want ErrReaderClosed", err)
 	}
 	if err := r.Close(); err != nil {
@@ -390,12 +390,12 @@ func TestPartitionReaderReturnEarly(t *testing.T) {
 	b := newCountingBucket()
 	p := uploadPartition(t, b, 3, 12, 4, 4096)
 	r := openTestReader(t, openTestCache(t, b, CacheConfig{}), p, PartitionReaderConfig{ReturnEarly: true, PrefetchChunks: -1})
-	first, next, err := r.Read(t.Context(), 0, 1)
+	first, next, err := readFlat(t.Context(), r, 0, 1)
 	if err != nil || len(first) == 0 {
 		t.Fatalf("first read: %d bytes, %v", len(first), err)
 	}
 	release := b.hold()
-	out, next2, err := r.Read(t.Context(), 0, 1<<30)
+	out, next2, err := readFlat(t.Context(), r, 0, 1<<30)
 	release()
 	if err != nil {
 		t.Fatal(err)
@@ -409,7 +409,7 @@ func TestPartitionReaderReturnEarly(t *testing.T) {
 	}
 	var got []byte
 	for offset := int64(0); offset < p.manifest.EndOffset(); {
-		out, n, err := r.Read(t.Context(), offset, 1<<30)
+		out, n, err := readFlat(t.Context(), r, offset, 1<<30)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -418,4 +418,10 @@ func TestPartitionReaderReturnEarly(t *testing.T) {
 	if !bytes.Equal(got, all) {
 		t.Fatalf("scan read %d bytes, want %d", len(got), len(all))
 	}
+}
+
+// readFlat is r.Read with the runs it returns joined.
+func readFlat(ctx context.Context, r *PartitionReader, offset int64, maxBytes int) ([]byte, int64, error) {
+	b, next, err := r.Read(ctx, offset, maxBytes)
+	return b.AppendTo(nil), next, err
 }

@@ -189,7 +189,7 @@ func (t *Tier) Close() error {
 func (t *Tier) Wake() { t.up.Wake() }
 
 // Read reads batches from the remote tier (see PartitionReader.Read).
-func (t *Tier) Read(ctx context.Context, offset int64, maxBytes int) ([]byte, int64, error) {
+func (t *Tier) Read(ctx context.Context, offset int64, maxBytes int) (Batches, int64, error) {
 	return t.reader.Read(ctx, offset, maxBytes)
 }
 

@@ -86,9 +86,15 @@ type UploaderConfig struct {
 	// MaxBytesPerSecond paces object uploads (Kafka's
 	// remote.log.manager.copy.max.bytes.per.second); 0 is no limit.
 	MaxBytesPerSecond int64
-	// SkipVerify skips reading each object back after its Put. Verification
-	// is on by default.
+	// SkipVerify skips the check after each Put that the store holds the
+	// object at its size (one HEAD).
 	SkipVerify bool
+	// ReadBack also reads each object back after its Put and checks its
+	// CRC-32C, doubling the upload's traffic. It is off by default: both
+	// store clients send a checksum with every Put (CRC-32C from minio-go,
+	// CRC-32 from the AWS SDK) that the store checks before it keeps the
+	// object. Turn it on for a store that does not.
+	ReadBack bool
 	// TaskInterval is how long Run waits for a new sealed segment when
 	// there is nothing to upload and no Wake came (Kafka's
 	// remote.log.manager.task.interval.ms). 0 means the default.
@@ -326,7 +332,7 @@ func (u *Uploader) uploadSegment(ctx context.Context, seg SealedSegment, epoch i
 		return err // a failed Put leaves nothing under key
 	}
 	if !u.cfg.SkipVerify {
-		if err := verifyObject(ctx, u.bucket, key, f.Info.Size, f.Info.CRC32C); err != nil {
+		if err := verifyObject(ctx, u.bucket, key, f.Info.Size, f.Info.CRC32C, u.cfg.ReadBack); err != nil {
 			u.deleteOrphan(ctx, key)
 			return err
 		}
@@ -390,15 +396,18 @@ func (u *Uploader) deleteOrphan(ctx context.Context, key string) {
 	}
 }
 
-// verifyObject checks that the object under key has size bytes whose
-// CRC-32C is crc: its attributes, then the whole object read back.
-func verifyObject(ctx context.Context, bucket objstore.Bucket, key string, size int64, crc CRC32C) error {
+// verifyObject checks that the object under key has size bytes and, with
+// readBack, that they read back with CRC-32C crc.
+func verifyObject(ctx context.Context, bucket objstore.Bucket, key string, size int64, crc CRC32C, readBack bool) error {
 	attrs, err := bucket.Attributes(ctx, key)
 	if err != nil {
 		return fmt.Errorf("verify %q: %w", key, err)
 	}
 	if attrs.Size != size {
 		return fmt.Errorf("%w: %q has %d bytes, %d were written", ErrVerify, key, attrs.Size, size)
+	}
+	if !readBack {
+		return nil
 	}
 	rc, err := bucket.Get(ctx, key)
 	if err != nil {

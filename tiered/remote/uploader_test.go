@@ -353,7 +353,16 @@ func TestUploaderVerifyCatchesCorruption(t *testing.T) {
 	b := newFaultBucket()
 	b.mu.corruptPuts = 1
 	src := newMemSource(t, 1)
-	u, _ := newTestUploader(t, b, src)
+	store, err := NewManifestStore(b, testTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testUploaderConfig(t)
+	cfg.ReadBack = true
+	u, err := NewUploader(b, store, src, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := u.UploadNext(t.Context()); !errors.Is(err, ErrVerify) {
 		t.Fatalf("UploadNext of a corrupted object = %v, want ErrVerify", err)
 	}
