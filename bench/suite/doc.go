@@ -14,7 +14,11 @@
 // on a shared machine mean little. The baselines are small Go functions in
 // this package: sequential write+fsync of the same bytes in the same batch
 // sizes on the same disk, a loopback TCP copy, ranged GETs and PUTs of the
-// same objects against the same MinIO.
+// same objects against the same MinIO. Before every measured write, the
+// broker's and the raw baseline's alike, the suite writes and removes a
+// scratch file of at least that size (warmPageCache), so that both write
+// into page-cache pages the guest has touched before: on a virtual machine
+// first-touched pages are several times slower.
 //
 // The report is a markdown table written to <out>/<date>.md (UTC) and to
 // <out>/latest.md. A scenario that fails is a row saying why; the suite

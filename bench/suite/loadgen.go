@@ -42,7 +42,17 @@ type consumeResult struct {
 	FirstRecordMs    float64 `json:"first_record_ms"`
 	RecordsPerSecond float64 `json:"records_per_second"`
 	MBPerSecond      float64 `json:"mb_per_second"`
+	// Mode is what the run counted: modeRecords or modeBatches.
+	Mode string `json:"mode"`
 }
+
+// The modes of `strata bench consume`: a franz-go consumer decoding every
+// record, or a Fetch-level reader counting record batches as served
+// (CRC-checked, not decoded; its bytes are whole record batches).
+const (
+	modeRecords = "records"
+	modeBatches = "batches"
+)
 
 func (g loadGen) produce(ctx context.Context, addr string, args ...string) (produceResult, error) {
 	var r produceResult
@@ -53,15 +63,19 @@ func (g loadGen) produce(ctx context.Context, addr string, args ...string) (prod
 	return r, err
 }
 
-// consume runs `strata bench consume`. Every consume scenario, Strata's
-// and kfake's alike, fetches up to 16 MiB per partition, as a replaying
-// consumer would be tuned (max.partition.fetch.bytes): with the 1 MiB
-// default the round trips, not the broker, bound a single partition.
-func (g loadGen) consume(ctx context.Context, addr string, args ...string) (consumeResult, error) {
+// consume runs `strata bench consume --mode mode`. Every consume scenario,
+// Strata's and kfake's alike, fetches up to 16 MiB per partition, as a
+// replaying consumer would be tuned (max.partition.fetch.bytes): with the
+// 1 MiB default the round trips, not the broker, bound a single partition.
+func (g loadGen) consume(ctx context.Context, addr, mode string, args ...string) (consumeResult, error) {
 	var r consumeResult
-	args = append([]string{"--fetch-max-partition-bytes", "16777216", "--fetch-max-bytes", "67108864"}, args...)
+	args = append([]string{"--mode", mode, "--fetch-max-partition-bytes", "16777216", "--fetch-max-bytes", "67108864"}, args...)
 	err := g.run(ctx, "consume", addr, args, &r)
-	if err == nil && r.Records == 0 {
+	switch {
+	case err != nil:
+	case r.Mode != mode:
+		err = fmt.Errorf("suite: consume --mode %s reported mode %q", mode, r.Mode)
+	case r.Records == 0:
 		err = fmt.Errorf("suite: consume read no records")
 	}
 	return r, err

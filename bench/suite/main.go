@@ -30,12 +30,17 @@ type Config struct {
 	ProduceMiB      int           // data per produce scenario
 	LatencyDuration time.Duration // length of the half-load latency run
 	ColdMiB         int           // data of the cold-replay topic
-	SegmentBytes    int           // segment.bytes of the cold topic
+	SegmentBytes    int           // segment.bytes of the cold topic (Kafka's default is 1 GiB)
 	LocalRetention  int           // local.retention.bytes of the cold topic
 	RangeBytes      int64         // ranged GET size of the raw baseline
 	GetParallel     int           // concurrent ranged GETs of the raw baseline
 	RunTimeout      time.Duration // bounds each produce or consume run
 	TrimTimeout     time.Duration // bounds the wait for uploads and trimming
+
+	// BrokerArgs are added to every `strata serve` the suite starts, to
+	// profile it (--pprof --admin-listen 127.0.0.1:PORT) or try a setting
+	// (--override name=value).
+	BrokerArgs []string
 
 	SkipHot    bool // also skips kfake, whose rows compare with the hot runs
 	SkipKfake  bool
@@ -47,7 +52,7 @@ func DefaultConfig() Config {
 	return Config{
 		Strata: "bin/strata", Out: "bench/results",
 		RecordSize: 1024, ProduceMiB: 1024, LatencyDuration: 15 * time.Second,
-		ColdMiB: 256, SegmentBytes: 1 << 20, LocalRetention: 1 << 20,
+		ColdMiB: 256, SegmentBytes: 16 << 20, LocalRetention: 1 << 20,
 		RangeBytes: 4 << 20, GetParallel: 4,
 		RunTimeout: 3 * time.Minute, TrimTimeout: 3 * time.Minute,
 	}
@@ -68,6 +73,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.GetParallel, "get-parallel", c.GetParallel, "concurrent ranged GETs of the raw baseline")
 	fs.DurationVar(&c.RunTimeout, "run-timeout", c.RunTimeout, "bound of each produce or consume run")
 	fs.DurationVar(&c.TrimTimeout, "trim-timeout", c.TrimTimeout, "bound of the wait for uploads and local trimming")
+	fs.Func("broker-arg", "an argument added to every `strata serve` the suite starts (repeatable)", func(v string) error {
+		c.BrokerArgs = append(c.BrokerArgs, v)
+		return nil
+	})
 	fs.BoolVar(&c.SkipHot, "skip-hot", c.SkipHot, "skip the hot-tier scenarios and the kfake comparisons")
 	fs.BoolVar(&c.SkipKfake, "skip-kfake", c.SkipKfake, "skip the kfake comparisons")
 	fs.BoolVar(&c.SkipTiered, "skip-tiered", c.SkipTiered, "skip the MinIO scenarios (cold replay, upload)")
@@ -86,11 +95,19 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: durations must be positive", ErrConfig)
 	case c.SegmentBytes < 1<<14 || c.LocalRetention <= 0:
 		return fmt.Errorf("%w: -segment-bytes must be at least 16384 and -local-retention-bytes positive", ErrConfig)
+	case int64(c.ColdMiB)<<20 <= c.maxLocalBytes():
+		return fmt.Errorf("%w: -cold-mib %d leaves nothing only in the object store: want more than %d MiB, or a smaller -segment-bytes",
+			ErrConfig, c.ColdMiB, c.maxLocalBytes()>>20)
 	case c.RangeBytes <= 0 || c.GetParallel <= 0:
 		return fmt.Errorf("%w: -range-bytes and -get-parallel must be positive", ErrConfig)
 	}
 	return nil
 }
+
+// maxLocalBytes is the most of the cold topic the hot tier may keep once
+// trimmed: the local retention, the active segment and one closed segment
+// not yet deleted. The cold topic must be larger.
+func (c *Config) maxLocalBytes() int64 { return int64(c.LocalRetention) + 2*int64(c.SegmentBytes) }
 
 // records is how many records make mib MiB.
 func (c *Config) records(mib int) int64 { return max(1, int64(mib)<<20/int64(c.RecordSize)) }

@@ -24,6 +24,17 @@ type diskResult struct {
 	Latency perf.Summary
 	// CPU is this process's CPU time during the run.
 	CPU time.Duration
+	// Batch is the bytes of each write.
+	Batch int
+}
+
+// plus adds up two runs' bytes, batches, time and CPU, for figures per
+// byte over both; latency and batch size are not summed.
+func (d diskResult) plus(o diskResult) diskResult {
+	return diskResult{
+		Rate: perf.Rate{Records: d.Rate.Records + o.Rate.Records, Bytes: d.Rate.Bytes + o.Rate.Bytes, Elapsed: d.Rate.Elapsed + o.Rate.Elapsed},
+		CPU:  d.CPU + o.CPU,
+	}
 }
 
 // rawDiskWrite appends total bytes to a new file in dir in writes of batch
@@ -60,7 +71,47 @@ func rawDiskWrite(dir string, total int64, batch int) (diskResult, error) {
 		Rate:    perf.Rate{Records: int64(lat.Count()), Bytes: total, Elapsed: time.Since(start)},
 		Latency: lat.Summarize(),
 		CPU:     selfCPU() - cpu0,
+		Batch:   batch,
 	}, nil
+}
+
+// warmChunk is the write size of warmPageCache.
+const warmChunk = 1 << 20
+
+// warmPageCache writes bytes to a scratch file in dir in 1 MiB writes,
+// without fsync, then closes and removes it. A virtual machine's guest
+// writes into memory pages it has never touched several times slower than
+// into pages it has used and freed, so a measured writer that follows a
+// deleted file would be favoured over one that does not; warming before
+// every measured write lets both sides of a comparison write into pages
+// the guest has touched before. The removal frees the pages before the
+// kernel writes much of them back.
+func warmPageCache(dir string, bytes int64) (err error) {
+	if bytes <= 0 {
+		return nil
+	}
+	f, err := os.CreateTemp(dir, "warm-*")
+	if err != nil {
+		return fmt.Errorf("%w: create warm-up file: %w", ErrBaseline, err)
+	}
+	defer func() {
+		if rerr := os.Remove(f.Name()); rerr != nil && err == nil {
+			err = fmt.Errorf("%w: remove warm-up file: %w", ErrBaseline, rerr)
+		}
+	}()
+	buf := make([]byte, warmChunk)
+	for written := int64(0); written < bytes; {
+		n := int(min(warmChunk, bytes-written))
+		if _, err := f.Write(buf[:n]); err != nil {
+			f.Close()
+			return fmt.Errorf("%w: write warm-up file: %w", ErrBaseline, err)
+		}
+		written += int64(n)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%w: close warm-up file: %w", ErrBaseline, err)
+	}
+	return nil
 }
 
 // selfCPU is the user and system CPU time this process has used.

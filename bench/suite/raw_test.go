@@ -3,7 +3,11 @@ package main
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/strata-streaming/strata/internal/perf"
 )
 
 func TestRawDiskWrite(t *testing.T) {
@@ -21,6 +25,32 @@ func TestRawDiskWrite(t *testing.T) {
 	}
 	if _, err := rawDiskWrite(dir, 0, 1); !errors.Is(err, ErrBaseline) {
 		t.Fatalf("zero bytes: %v, want ErrBaseline", err)
+	}
+}
+
+func TestWarmPageCache(t *testing.T) {
+	dir := t.TempDir()
+	if err := warmPageCache(dir, 3<<20+5); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("warm-up left %d files behind", len(left))
+	}
+	if err := warmPageCache(dir, 0); err != nil {
+		t.Fatalf("nothing to warm: %v", err)
+	}
+	missing := filepath.Join(dir, "absent")
+	if err := warmPageCache(missing, 1<<20); !errors.Is(err, ErrBaseline) {
+		t.Fatalf("missing directory: %v, want ErrBaseline", err)
+	}
+}
+
+func TestDiskResultPlus(t *testing.T) {
+	a := diskResult{Rate: perf.Rate{Records: 2, Bytes: 100, Elapsed: time.Second}, CPU: time.Second, Batch: 50}
+	b := diskResult{Rate: perf.Rate{Records: 4, Bytes: 300, Elapsed: time.Second}, CPU: 3 * time.Second, Batch: 75}
+	sum := a.plus(b)
+	if sum.Rate.Records != 6 || sum.Rate.Bytes != 400 || sum.Rate.Elapsed != 2*time.Second || sum.CPU != 4*time.Second {
+		t.Fatalf("sum %+v: want 6 batches, 400 bytes, 2 s, 4 CPU s", sum)
 	}
 }
 

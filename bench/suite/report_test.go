@@ -103,6 +103,15 @@ func TestConfigValidate(t *testing.T) {
 	if got := ok.records(256); got != 262144 {
 		t.Fatalf("256 MiB of 1 KiB records = %d, want 262144", got)
 	}
+	// 16 MiB cold segments, 1 MiB local retention and a 256 MiB cold topic:
+	// at most 33 MiB may stay local, so most offsets are only in MinIO.
+	if ok.SegmentBytes != 16<<20 || ok.LocalRetention != 1<<20 || ok.ColdMiB != 256 || ok.maxLocalBytes() != 33<<20 {
+		t.Fatalf("cold defaults %d/%d/%d MiB, may keep %d: want 16 MiB segments, 1 MiB retention, 256 MiB, 33 MiB",
+			ok.SegmentBytes, ok.LocalRetention, ok.ColdMiB, ok.maxLocalBytes())
+	}
+	if ok.RangeBytes != 4<<20 || ok.GetParallel != 4 {
+		t.Fatalf("raw GETs of %d bytes, %d at a time: want 4 MiB, 4", ok.RangeBytes, ok.GetParallel)
+	}
 	bad := []func(*Config){
 		func(c *Config) { c.Strata = "" },
 		func(c *Config) { c.RecordSize = 0 },
@@ -110,6 +119,7 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.LatencyDuration = 0 },
 		func(c *Config) { c.SegmentBytes = 100 },
 		func(c *Config) { c.GetParallel = 0 },
+		func(c *Config) { c.ColdMiB = 33 }, // all of it may stay local
 	}
 	for i, mutate := range bad {
 		c := DefaultConfig()

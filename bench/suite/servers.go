@@ -24,11 +24,14 @@ const (
 	stopGrace    = 30 * time.Second
 )
 
-// brokerProc is a `strata serve` the suite runs.
+// brokerProc is a `strata serve` the suite runs. It can be stopped and
+// started again on the same address, data and flags.
 type brokerProc struct {
 	*child
-	Addr    string
-	DataDir string
+	name, bin, logPath string
+	args, env          []string
+	Addr               string
+	DataDir            string
 }
 
 // startBroker runs bin/strata serve on a free port with data under
@@ -44,16 +47,46 @@ func startBroker(ctx context.Context, strata, dir, name string, extra, env []str
 		"serve", "--listen", addr, "--data-dir", data, "--log-level", "warn", "--admin-listen", "127.0.0.1:0",
 		"--override", "group.initial.rebalance.delay.ms=0",
 	}, extra...)
-	c, err := startChild(name, strata, args, env, filepath.Join(dir, name+".log"))
-	if err != nil {
-		return nil, err
-	}
-	b := &brokerProc{child: c, Addr: addr, DataDir: data}
-	if err := b.waitReady(ctx); err != nil {
-		b.stop(stopGrace)
+	b := &brokerProc{name: name, bin: strata, logPath: filepath.Join(dir, name+".log"), args: args, env: env, Addr: addr, DataDir: data}
+	if err := b.start(ctx); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// start runs the broker and waits until it is ready.
+func (b *brokerProc) start(ctx context.Context) error {
+	c, err := startChild(b.name, b.bin, b.args, b.env, b.logPath)
+	if err != nil {
+		return err
+	}
+	b.child = c
+	if err := b.waitReady(ctx); err != nil {
+		b.stop(stopGrace)
+		return err
+	}
+	return nil
+}
+
+// restart stops the broker, runs between (if not nil) while it is down,
+// and starts it again with the same address, data directory and flags.
+func (b *brokerProc) restart(ctx context.Context, between func() error) error {
+	b.stop(stopGrace)
+	if between != nil {
+		if err := between(); err != nil {
+			return err
+		}
+	}
+	return b.start(ctx)
+}
+
+// stop ends the broker, if it runs, and waits for it. It is defined here,
+// not promoted from child, so that a deferred b.stop stops the process
+// running at the time, even after a restart.
+func (b *brokerProc) stop(grace time.Duration) {
+	if b.child != nil {
+		b.child.stop(grace)
+	}
 }
 
 // waitReady pings the broker until it answers, it exits, or time runs out.

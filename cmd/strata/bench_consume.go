@@ -18,6 +18,7 @@ import (
 type consumeOptions struct {
 	client        *clientOptions
 	topic         string
+	mode          string
 	group         string
 	fromBeginning bool
 	records       int64
@@ -30,6 +31,12 @@ type consumeOptions struct {
 // pollMax is the most records one poll returns.
 const pollMax = 10_000
 
+// Read modes of --mode.
+const (
+	modeRecords = "records" // a franz-go consumer, decoding every record
+	modeBatches = "batches" // Fetch requests, walking record batches (bench_fetch.go)
+)
+
 func newBenchConsumeCommand(client *clientOptions) *cobra.Command {
 	o := &consumeOptions{client: client}
 	cmd := &cobra.Command{
@@ -37,9 +44,24 @@ func newBenchConsumeCommand(client *clientOptions) *cobra.Command {
 		Short: "Consume records and report throughput and time to first record",
 		Long: `Consume records and report throughput and the time to the first record.
 
+--mode records (the default) reads with a franz-go consumer, in a consumer
+group with --group, and decodes every record: it measures what an
+application sees. Bytes are the records' keys and values. On a small
+machine the client's decoding, not the broker, may bound the rate.
+
+--mode batches reads as a replication follower does: sessionless Fetch
+requests straight to each partition's leader, one at a time per leader,
+walking the record batches without decoding or decompressing records. It
+checks each batch's CRC-32C, and counts the bytes of record batches as
+served (headers included: what crossed the wire) and the records their
+headers declare (transaction markers excluded). Use it to measure what the
+broker serves rather than what a client decodes. It counts whole batches,
+so it may stop up to one batch past --records. It takes no --group.
+
 With --from-beginning and --records 0 (the default), it reads every record up
 to the end offsets the partitions had when the run started.`,
 		Example: `  strata bench consume --topic bench --from-beginning
+  strata bench consume --topic bench --from-beginning --mode batches
   strata bench consume --topic bench --group bench-readers --records 1000000 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,6 +72,7 @@ to the end offsets the partitions had when the run started.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.topic, "topic", "", "topic to consume")
+	f.StringVar(&o.mode, "mode", modeRecords, "how to read: records (decode with a consumer) or batches (fetch record batches, no decoding)")
 	f.StringVar(&o.group, "group", "", "consumer group to join (default: none, read every partition directly)")
 	f.BoolVar(&o.fromBeginning, "from-beginning", false, "start at the earliest offset instead of the end")
 	f.Int64Var(&o.records, "records", 0, "records to read (0 with --from-beginning: up to the end offsets at the start)")
@@ -74,6 +97,12 @@ func (o *consumeOptions) Validate() error {
 	if o.records == 0 && o.duration == 0 && !o.fromBeginning {
 		return usageErrorf("nothing bounds the run: set --records, --duration or --from-beginning")
 	}
+	if err := checkChoice("mode", o.mode, modeRecords, modeBatches); err != nil {
+		return err
+	}
+	if o.mode == modeBatches && o.group != "" {
+		return usageErrorf("--group cannot be used with --mode batches: drop --group, or use --mode records to read in a group")
+	}
 	return checkChoice("output", o.output, outputTable, outputJSON)
 }
 
@@ -96,7 +125,11 @@ func (o *consumeOptions) run(ctx context.Context, w io.Writer) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	s, err := o.client.connect(o.consumerOpts()...)
+	var opts []kgo.Opt
+	if o.mode == modeRecords {
+		opts = o.consumerOpts()
+	}
+	s, err := o.client.connect(opts...)
 	if err != nil {
 		return err
 	}
@@ -109,7 +142,12 @@ func (o *consumeOptions) run(ctx context.Context, w io.Writer) error {
 	} else if err := requireTopic(ctx, s, o.topic); err != nil {
 		return s.explain(err)
 	}
-	rep, err := o.consume(ctx, s.cl, newEndTracker(ends))
+	var rep consumeReport
+	if o.mode == modeBatches {
+		rep, err = o.fetchBatches(ctx, s, ends)
+	} else {
+		rep, err = o.consume(ctx, s.cl, newEndTracker(ends))
+	}
 	if err != nil {
 		return s.explain(err)
 	}
@@ -180,6 +218,7 @@ func (t *endTracker) done() bool { return t.ends != nil && t.pending == 0 }
 
 // consumeReport is what `bench consume` prints.
 type consumeReport struct {
+	Mode             string  `json:"mode"`
 	Topic            string  `json:"topic"`
 	Group            string  `json:"group,omitempty"`
 	Records          int64   `json:"records"`
@@ -226,7 +265,7 @@ func (o *consumeOptions) consume(ctx context.Context, cl *kgo.Client, ends *endT
 		}
 	}
 	return consumeReport{
-		Topic: o.topic, Group: o.group, Records: r.Records, Bytes: r.Bytes,
+		Mode: modeRecords, Topic: o.topic, Group: o.group, Records: r.Records, Bytes: r.Bytes,
 		ElapsedSeconds: r.Elapsed.Seconds(), FirstRecordMs: millis(first),
 		RecordsPerSecond: r.RecordsPerSecond(), MBPerSecond: r.MBPerSecond(),
 	}, nil
@@ -254,6 +293,7 @@ func (o *consumeOptions) print(w io.Writer, r consumeReport) error {
 	}
 	return writeFigures(w, [][2]string{
 		{"topic", fmt.Sprintf("%s (group %s)", r.Topic, group)},
+		{"mode", r.Mode},
 		{"records", fmt.Sprintf("%d, %d bytes", r.Records, r.Bytes)},
 		{"elapsed", fmt.Sprintf("%.3fs", r.ElapsedSeconds)},
 		{"first record", fmt.Sprintf("%.1f ms", r.FirstRecordMs)},
