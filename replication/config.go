@@ -96,9 +96,10 @@ type ManagerConfig struct {
 	// registers the log with the retention manager there. Either may be
 	// nil. They are called from Apply and Close, one at a time.
 	OnOpen, OnClose func(*Partition)
-	// OnRoll is called after an append sealed the partition's active
-	// segment, outside the partition's locks: the broker wakes the
-	// uploader and retention there. It must not block. It may be nil.
+	// OnRoll is called once a segment an append rolled is sealed and
+	// durable, from the log's sealing goroutine, outside the partition's
+	// locks: the broker wakes the uploader and retention there. It must
+	// not block. It may be nil.
 	OnRoll func(*Partition)
 	// ProducerIDExpirationMs is producer.id.expiration.ms: the state of an
 	// idempotent producer that has not written for this long is dropped.

@@ -88,11 +88,11 @@ func leadershipOf(part *controller.Partition, node int32) leadership {
 // openPartition opens the partition in dir, which holds its metadata file:
 // the log, the leader epoch cache and the producer state.
 func openPartition(dir string, t *controller.Topic, index int32, cfg TopicConfig, role leadership, e *env) (*Partition, error) {
-	l, err := tiered.Open(dir, cfg.Log)
+	p := &Partition{topic: t.Name, index: index, id: t.ID, dir: dir, env: e}
+	l, err := tiered.Open(dir, p.logConfig(cfg))
 	if err != nil {
 		return nil, err
 	}
-	p := &Partition{topic: t.Name, index: index, id: t.ID, dir: dir, env: e}
 	p.log.Store(l)
 	p.cfg.Store(&cfg)
 	ch := make(chan struct{})
@@ -107,6 +107,22 @@ func openPartition(dir string, t *controller.Topic, index int32, cfg TopicConfig
 		return nil, fmt.Errorf("open partition %s: %w", dir, err)
 	}
 	return p, nil
+}
+
+// logConfig is the topic's log configuration as this partition's log
+// uses it: the log tells the partition when a segment it rolled is sealed.
+func (p *Partition) logConfig(cfg TopicConfig) tiered.Config {
+	lc := cfg.Log
+	lc.Segment.OnSealed = p.sealedSegment
+	return lc
+}
+
+// sealedSegment runs, from the log's sealing goroutine, once a segment an
+// append rolled is durable: the broker wakes the uploader and retention.
+func (p *Partition) sealedSegment() {
+	if p.env.onRoll != nil {
+		p.env.onRoll(p)
+	}
 }
 
 // load reads the leader epoch cache and rebuilds the producer state.
@@ -295,7 +311,7 @@ func (p *Partition) reconfigure(cfg TopicConfig) error {
 	if err := old.Close(); err != nil {
 		return fmt.Errorf("reconfigure %s: %w", p.dir, err)
 	}
-	lc := cfg.Log
+	lc := p.logConfig(cfg)
 	lc.Remote = old.Remote() // the remote tier is the partition's, not the topic config's
 	l, err := tiered.Open(p.dir, lc)
 	if err != nil {

@@ -76,9 +76,6 @@ func (p *Partition) Append(ctx context.Context, batches []byte, acks int16) (*Pe
 	}
 	if snap != nil { // the append rolled a segment
 		p.saveSnapshot(pend.result.BaseOffset, snap)
-		if p.env.onRoll != nil {
-			p.env.onRoll(p)
-		}
 	}
 	if pend.end > p.Log().DurableOffset() {
 		pend.round = p.requestSync()

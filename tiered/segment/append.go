@@ -69,9 +69,7 @@ func (l *Log) Append(buf []byte, opts AppendOptions) (AppendResult, error) {
 	flush := err == nil && l.flushDueLocked(now)
 	l.mu.Unlock()
 	if sealed != nil {
-		if serr := l.finishSeal(sealed); err == nil && serr != nil {
-			return res, serr
-		}
+		l.sealInBackground(sealed)
 	}
 	if err != nil {
 		return AppendResult{}, err
@@ -219,6 +217,7 @@ func (l *Log) roll() (*segment, error) {
 		return nil, err
 	}
 	old.seal()
+	old.sealDone = make(chan struct{})
 	old.acquire()
 	l.cfg.Metrics.rolled()
 	l.sealing.Add(1)
@@ -228,12 +227,36 @@ func (l *Log) roll() (*segment, error) {
 	return old, nil
 }
 
+// sealInBackground finishes a seal off the append path, as Kafka flushes
+// a rolled segment asynchronously: the append that rolled returns once its
+// batches are written, and the old segment's fsync and index files follow
+// without holding up the appends after it (a producer waiting for acks=-1
+// still waits for them: SyncTo covers every segment not yet durable). A
+// failure fails the log. Close waits for it.
+func (l *Log) sealInBackground(s *segment) {
+	l.sealing.Add(1)
+	go func() {
+		defer l.sealing.Done()
+		if err := l.finishSeal(s); err == nil {
+			l.sealed()
+		}
+	}()
+}
+
+// sealed tells Config.OnSealed that a seal finished.
+func (l *Log) sealed() {
+	if l.cfg.OnSealed != nil {
+		l.cfg.OnSealed()
+	}
+}
+
 // finishSeal makes a sealed segment durable — its log fsynced, its index
 // files written — and moves the recovery point past it. An error fails the
 // log: after one, no append succeeds until the log is reopened.
 func (l *Log) finishSeal(s *segment) error {
 	defer l.sealing.Done()
 	defer s.release()
+	defer close(s.sealDone)
 	// syncMu keeps Truncate, which may reopen the segment for appends,
 	// from running between the check below and the index writes.
 	l.syncMu.Lock()
@@ -283,13 +306,19 @@ func (l *Log) indexOf(s *segment) int {
 }
 
 // Seal rolls the active segment when it holds data, so every appended batch
-// is in a sealed, immutable segment, and waits until that segment is
-// durable.
+// is in a sealed, immutable segment, and waits until that segment and
+// those sealed before it are durable.
 func (l *Log) Seal() error {
 	l.mu.Lock()
 	if err := l.checkWritable(); err != nil {
 		l.mu.Unlock()
 		return err
+	}
+	var sealing []chan struct{} // seals still running in the background
+	for i, s := range l.mu.segs {
+		if s.sealDone != nil && !l.mu.synced[i] {
+			sealing = append(sealing, s.sealDone)
+		}
 	}
 	var sealed *segment
 	if l.mu.segs[len(l.mu.segs)-1].size > 0 {
@@ -301,8 +330,16 @@ func (l *Log) Seal() error {
 		}
 	}
 	l.mu.Unlock()
-	if sealed == nil {
-		return nil
+	if sealed != nil {
+		if err := l.finishSeal(sealed); err != nil {
+			return err
+		}
+		l.sealed()
 	}
-	return l.finishSeal(sealed)
+	for _, done := range sealing {
+		<-done
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.checkWritable() // a background seal failed the log
 }

@@ -41,6 +41,12 @@ type Config struct {
 	// not part of the log's configuration proper: logs that differ only
 	// in it are configured alike.
 	Metrics *Metrics
+
+	// OnSealed, when set, is called once a rolled segment is durable and
+	// listed by SealedSegments: from the goroutine that finished the seal,
+	// outside the log's locks, before Close returns. Like Metrics, it is
+	// not part of the configuration proper.
+	OnSealed func()
 }
 
 // Defaults are Kafka's.

@@ -376,6 +376,7 @@ func TestReopenAfterCrashRecovers(t *testing.T) {
 	if err := l.Sync(); err != nil {
 		t.Fatal(err)
 	}
+	l.waitSealed() // a crash stops everything: nothing writes after it
 	// Simulate a crash: no Close, and a torn batch at the tail.
 	segs := l.Segments()
 	active := segmentPath(dir, segs[len(segs)-1].BaseOffset, logSuffix)

@@ -18,6 +18,7 @@ func TestSealedSegmentsListsDurableSealedOnes(t *testing.T) {
 	for range 30 {
 		mustAppend(t, l, values(5, 100, 1000))
 	}
+	l.waitSealed()
 	segs := l.Segments()
 	sealed := l.SealedSegments()
 	if len(segs) < 3 || len(sealed) != len(segs)-1 {
@@ -77,6 +78,7 @@ func TestOpenSealedSurvivesDeletion(t *testing.T) {
 	for range 30 {
 		mustAppend(t, l, values(5, 100, 1000))
 	}
+	l.waitSealed()
 	first := l.SealedSegments()[0]
 	rc, size, err := l.OpenSealed(first.BaseOffset)
 	if err != nil || size != first.Size {

@@ -39,6 +39,9 @@ type segment struct {
 	sinceIndex  int64 // log bytes written since the last index entry
 	rollAt      time.Time
 	sealed      bool
+	// sealDone is closed once a seal that a roll started has finished,
+	// whatever its outcome; nil for segments not sealed by a roll.
+	sealDone chan struct{}
 
 	idxMu    sync.Mutex // guards loading the indexes under a shared log lock
 	distrust sync.Once  // the index files were found wrong and removed
