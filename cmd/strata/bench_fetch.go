@@ -16,13 +16,14 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strata-streaming/strata/internal/perf"
 )
 
 const (
+	// fetchBuffers is how many responses a reader holds at once.
+	fetchBuffers = 2
 	// fetchMaxWaitMillis is how long a broker may hold a fetch for data.
 	fetchMaxWaitMillis = 500
 	// fetchRetryPause is the wait before fetching again after a
@@ -125,14 +126,26 @@ func (o *consumeOptions) fetchBatches(ctx context.Context, s *session, ends map[
 		ctx, cancel = context.WithCancel(ctx)
 	}
 	defer cancel()
-	tally := &fetchTally{start: time.Now(), limit: o.records, stop: cancel}
 	var readers []*leaderReader
+	defer func() {
+		for _, r := range readers {
+			r.conn.Close()
+		}
+	}()
 	for leader, parts := range plan.leaders {
+		conn, err := dialLeader(ctx, s, leader)
+		if err != nil {
+			return consumeReport{}, err
+		}
 		readers = append(readers, &leaderReader{
-			topic: o.topic, topicID: plan.topicID, leader: leader, broker: s.cl.Broker(int(leader)),
+			topic: o.topic, topicID: plan.topicID, leader: leader, conn: conn,
 			parts: parts, maxBytes: o.fetchMax, partMax: o.partitionMax,
-			retryFor: s.cfg.RequestTimeout, tally: tally,
+			retryFor: s.cfg.RequestTimeout,
 		})
+	}
+	tally := &fetchTally{start: time.Now(), limit: o.records, stop: cancel}
+	for _, r := range readers {
+		r.tally = tally
 	}
 	err = runReaders(ctx, readers)
 	r, first := tally.result()
@@ -141,6 +154,20 @@ func (o *consumeOptions) fetchBatches(ctx context.Context, s *session, ends map[
 		ElapsedSeconds: r.Elapsed.Seconds(), FirstRecordMs: millis(first),
 		RecordsPerSecond: r.RecordsPerSecond(), MBPerSecond: r.MBPerSecond(),
 	}, err
+}
+
+// dialLeader opens a fetch connection to leader, at the highest Fetch
+// version both sides speak.
+func dialLeader(ctx context.Context, s *session, leader int32) (*fetchConn, error) {
+	version, err := fetchVersion(ctx, s, leader)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := brokerAddr(ctx, s, leader)
+	if err != nil {
+		return nil, err
+	}
+	return dialFetch(ctx, addr, version, s.cfg.ClientID)
 }
 
 // runReaders runs the readers, one goroutine each when there are several,
@@ -213,13 +240,16 @@ type leaderReader struct {
 	topic    string
 	topicID  [16]byte
 	leader   int32
-	broker   *kgo.Broker
+	conn     *fetchConn
 	parts    []*fetchPart
 	maxBytes int32
 	partMax  int32
 	retryFor time.Duration // how long a partition may keep failing retriably
 	tally    *fetchTally
 	turn     int // rotates the partitions' order from fetch to fetch
+	// free holds the response buffers not in use: one being filled by a
+	// fetch while the checker reads the other.
+	free chan []byte
 }
 
 // run fetches until every partition is read to its end or ctx ends; an
@@ -231,6 +261,10 @@ func (r *leaderReader) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	checks := make(chan fetched, 1)
+	r.free = make(chan []byte, fetchBuffers)
+	for range fetchBuffers {
+		r.free <- nil // grown to the response size on first use
+	}
 	var checkErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -254,18 +288,27 @@ func (r *leaderReader) fetchLoop(ctx context.Context, checks chan<- fetched) err
 		if req == nil {
 			return nil
 		}
-		resp, err := r.broker.Request(ctx, req)
+		var buf []byte
+		select {
+		case buf = <-r.free:
+		case <-ctx.Done():
+			return nil
+		}
+		resp, buf, err := r.conn.fetch(ctx, req, buf)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("fetch from broker %d: %w", r.leader, err)
 		}
-		f, retry, err := r.absorb(resp.(*kmsg.FetchResponse))
+		f, retry, err := r.absorb(resp)
 		if err != nil {
 			return err
 		}
-		if len(f.parts) > 0 {
+		f.buf = buf
+		if len(f.parts) == 0 {
+			r.free <- buf
+		} else {
 			select {
 			case checks <- f:
 			case <-ctx.Done():
@@ -282,6 +325,7 @@ func (r *leaderReader) fetchLoop(ctx context.Context, checks chan<- fetched) err
 // fetched is the whole batches of one fetch response, their CRCs not yet
 // checked.
 type fetched struct {
+	buf     []byte // the response they are in, back to free once checked
 	parts   []fetchedPart
 	records int64
 	bytes   int64
@@ -302,6 +346,7 @@ func (r *leaderReader) check(checks <-chan fetched) error {
 			}
 		}
 		r.tally.add(f.records, f.bytes)
+		r.free <- f.buf
 	}
 	return nil
 }

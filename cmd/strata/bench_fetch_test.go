@@ -181,8 +181,13 @@ func TestFetchReadersInParallel(t *testing.T) {
 	var readers []*leaderReader
 	for leader, parts := range plan.leaders {
 		for _, p := range parts {
+			conn, err := dialLeader(t.Context(), s, leader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() })
 			readers = append(readers, &leaderReader{
-				topic: "parallel", topicID: plan.topicID, leader: leader, broker: s.cl.Broker(int(leader)),
+				topic: "parallel", topicID: plan.topicID, leader: leader, conn: conn,
 				parts: []*fetchPart{p}, maxBytes: 1 << 20, partMax: 1 << 20, retryFor: time.Minute, tally: tally,
 			})
 		}
@@ -192,5 +197,17 @@ func TestFetchReadersInParallel(t *testing.T) {
 	}
 	if r, first := tally.result(); r.Records != n || first <= 0 {
 		t.Fatalf("read %+v (first batch after %v), want %d records", r, first, n)
+	}
+}
+
+func TestFetchSkipHeaderTags(t *testing.T) {
+	body := []byte{0xAA, 0xBB}
+	header := []byte{2, 0, 3, 1, 2, 3, 7, 0} // two tags: 0 of 3 bytes, 7 of none
+	got, err := skipHeaderTags(append(header, body...))
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("skipHeaderTags = %x, %v; want %x", got, err, body)
+	}
+	if _, err := skipHeaderTags([]byte{1, 0, 9, 1}); !errors.Is(err, errFetchConn) {
+		t.Fatalf("a tag longer than the header: %v, want errFetchConn", err)
 	}
 }
