@@ -104,8 +104,11 @@
 // visible to readers at once. Sync and SyncTo make them durable; concurrent
 // callers share one fsync (group commit). The flush policy (flush.messages,
 // flush.ms) syncs on its own. Rolling to a new segment seals the old one:
-// its index files are written and it is fsynced by the appender that rolled,
-// after the log lock is released.
+// its index files are written and it is fsynced on a goroutine the log
+// owns, so the append that rolled returns without waiting (Close waits for
+// it, Seal waits for the seals before it, and SyncTo covers a sealed
+// segment not yet durable). SealedSegments lists a sealed segment once it
+// is durable; Config.OnSealed is told then.
 //
 // # Locks
 //
