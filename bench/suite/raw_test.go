@@ -87,3 +87,20 @@ func TestByteSize(t *testing.T) {
 		}
 	}
 }
+
+func TestRawPacedWrite(t *testing.T) {
+	dir := t.TempDir()
+	d, err := rawPacedWrite(t.Context(), dir, 1<<20, 50*time.Millisecond, 16<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Rate.Records < 1 || d.Rate.Bytes != d.Rate.Records*(16<<10) || d.Batch != 16<<10 || d.Latency.Count != uint64(d.Rate.Records) {
+		t.Fatalf("paced write %+v: want whole batches, each with a latency", d)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Fatalf("paced write left %d files (%v)", len(entries), err)
+	}
+	if _, err := rawPacedWrite(t.Context(), dir, 0, time.Second, 1); !errors.Is(err, ErrBaseline) {
+		t.Fatalf("zero rate: %v, want ErrBaseline", err)
+	}
+}

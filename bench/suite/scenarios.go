@@ -191,12 +191,18 @@ func (s *suite) latencyScenario(ctx context.Context, addr string, peak produceRe
 		s.add(failedRow(name, err))
 		return
 	}
-	disk, err := s.rawWrite(min(p.Bytes, 64<<20), batchSize(p))
+	bytesPerSecond := rate * float64(s.cfg.RecordSize)
+	if err := warmPageCache(s.dir, int64(bytesPerSecond*s.cfg.LatencyDuration.Seconds())+1); err != nil {
+		s.add(failedRow(name, err))
+		return
+	}
+	disk, err := rawPacedWrite(ctx, s.dir, bytesPerSecond, s.cfg.LatencyDuration, batchSize(p))
 	if err != nil {
 		s.add(failedRow(name, err))
 		return
 	}
-	base := fmt.Sprintf("raw write+fsync of one %s batch", byteSize(batchSize(p)))
+	base := fmt.Sprintf("raw write+fsync of %s batches at the same %.0f MB/s for %v, open loop (achieved %.0f MB/s)",
+		byteSize(batchSize(p)), bytesPerSecond/perf.MB, s.cfg.LatencyDuration, disk.Rate.MBPerSecond())
 	note := fmt.Sprintf("open loop, target %.0f records/s, achieved %.0f (%.1f MB/s); latency from each record's intended send time; "+
 		"page cache warmed before the run and the raw writes",
 		rate, p.RecordsPerSecond, p.MBPerSecond)
