@@ -44,6 +44,8 @@ type consumeResult struct {
 	MBPerSecond      float64 `json:"mb_per_second"`
 	// Mode is what the run counted: modeRecords or modeBatches.
 	Mode string `json:"mode"`
+	// CPU is the user and system time of the consumer process.
+	CPU time.Duration `json:"-"`
 }
 
 // The modes of `strata bench consume`: a franz-go consumer decoding every
@@ -56,7 +58,7 @@ const (
 
 func (g loadGen) produce(ctx context.Context, addr string, args ...string) (produceResult, error) {
 	var r produceResult
-	err := g.run(ctx, "produce", addr, args, &r)
+	_, err := g.run(ctx, "produce", addr, args, &r)
 	if err == nil && (r.Failed > 0 || r.Records == 0) {
 		err = fmt.Errorf("suite: produce acknowledged %d records, %d failed", r.Records, r.Failed)
 	}
@@ -70,7 +72,8 @@ func (g loadGen) produce(ctx context.Context, addr string, args ...string) (prod
 func (g loadGen) consume(ctx context.Context, addr, mode string, args ...string) (consumeResult, error) {
 	var r consumeResult
 	args = append([]string{"--mode", mode, "--fetch-max-partition-bytes", "16777216", "--fetch-max-bytes", "67108864"}, args...)
-	err := g.run(ctx, "consume", addr, args, &r)
+	cpu, err := g.run(ctx, "consume", addr, args, &r)
+	r.CPU = cpu
 	switch {
 	case err != nil:
 	case r.Mode != mode:
@@ -82,7 +85,8 @@ func (g loadGen) consume(ctx context.Context, addr, mode string, args ...string)
 }
 
 // run runs `strata bench sub` against addr and decodes its report into out.
-func (g loadGen) run(ctx context.Context, sub, addr string, args []string, out any) error {
+// It returns the process's CPU time.
+func (g loadGen) run(ctx context.Context, sub, addr string, args []string, out any) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
 	full := append([]string{"bench", sub, "--bootstrap-server", addr, "--output", "json"}, args...)
@@ -90,10 +94,11 @@ func (g loadGen) run(ctx context.Context, sub, addr string, args []string, out a
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("suite: strata %s: %w: %s", strings.Join(full[:2], " "), err, strings.TrimSpace(stderr.String()))
+		return 0, fmt.Errorf("suite: strata %s: %w: %s", strings.Join(full[:2], " "), err, strings.TrimSpace(stderr.String()))
 	}
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
-		return fmt.Errorf("suite: decode the report of strata bench %s: %w", sub, err)
+		return cpu, fmt.Errorf("suite: decode the report of strata bench %s: %w", sub, err)
 	}
-	return nil
+	return cpu, nil
 }

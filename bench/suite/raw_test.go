@@ -104,3 +104,13 @@ func TestRawPacedWrite(t *testing.T) {
 		t.Fatalf("zero rate: %v, want ErrBaseline", err)
 	}
 }
+
+func TestCPUMeter(t *testing.T) {
+	m := startCPU(os.Getpid(), -1)
+	for deadline := time.Now().Add(10 * time.Second); selfCPU() == m.self && time.Now().Before(deadline); {
+	}
+	spent := m.stop()
+	if len(spent.procs) != 2 || spent.procs[1] != 0 || spent.self < 0 || spent.procs[0] < 0 {
+		t.Fatalf("spent %+v: want this process measured and the missing one at 0", spent)
+	}
+}

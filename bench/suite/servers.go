@@ -225,7 +225,7 @@ func (m *minioProc) makeBucket(ctx context.Context, bucket string) error {
 // objectStoreURL is the --object-store value of a broker that tiers to
 // bucket/prefix on this server; the credentials go in its environment.
 func (m *minioProc) objectStoreURL(bucket, prefix string) string {
-	return fmt.Sprintf("s3://%s/%s?endpoint=http://%s&region=%s&path-style=true", bucket, prefix, m.Endpoint, m.Region)
+	return fmt.Sprintf("minio://%s/%s/%s?secure=false&region=%s", m.Endpoint, bucket, prefix, m.Region)
 }
 
 // credentialEnv is the environment that gives a broker the credentials.

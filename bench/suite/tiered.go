@@ -158,19 +158,26 @@ func (s *suite) coldReplayScenario(ctx context.Context, m *minioProc, b *brokerP
 		s.add(failedRow(coldScenario, err), failedRow(firstScenario, err))
 		return coldBaseline{}, err
 	}
+	replayCPU := startCPU(m.cmd.Process.Pid, b.cmd.Process.Pid)
 	c, err := s.gen.consume(ctx, b.Addr, modeBatches, "--topic", coldTopic, "--from-beginning")
 	if err != nil {
 		s.add(failedRow(coldScenario, err), failedRow(firstScenario, err))
 		return coldBaseline{}, err
 	}
+	replay := replayCPU.stop()
+	rawCPU := startCPU(m.cmd.Process.Pid)
 	raw, err := rawRangedGets(ctx, m.Client, benchBucket, objs, s.cfg.RangeBytes, s.cfg.GetParallel)
 	if err != nil {
 		s.add(failedRow(coldScenario, err), failedRow(firstScenario, err))
 		return coldBaseline{}, err
 	}
+	rawSpent := rawCPU.stop()
 	base := coldBaseline{rate: raw, name: fmt.Sprintf("raw ranged GETs of the %d segment objects (%s ranges, %d at a time)",
 		len(objs), byteSize(int(s.cfg.RangeBytes)), s.cfg.GetParallel)}
-	s.add(coldRow(coldScenario, c, base, localStart))
+	row := coldRow(coldScenario, c, base, localStart)
+	row.Note += fmt.Sprintf("; CPU s: MinIO %.2f, broker %.2f, reader %.2f (raw GETs: MinIO %.2f, reader %.2f)",
+		replay.procs[0].Seconds(), replay.procs[1].Seconds(), c.CPU.Seconds(), rawSpent.procs[0].Seconds(), rawSpent.self.Seconds())
+	s.add(row)
 	first, err := firstByte(ctx, m.Client, objs[0], s.cfg.RangeBytes)
 	if err != nil {
 		s.add(failedRow(firstScenario, err))
