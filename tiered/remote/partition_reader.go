@@ -22,7 +22,7 @@ var (
 // Defaults of PartitionReaderConfig.
 const (
 	DefaultPrefetchChunks  = 4
-	DefaultPrefetchWorkers = 8
+	DefaultPrefetchWorkers = 4
 )
 
 // PartitionReaderConfig configures a PartitionReader.
