@@ -69,7 +69,7 @@ func (l *Log) Append(buf []byte, opts AppendOptions) (AppendResult, error) {
 	flush := err == nil && l.flushDueLocked(now)
 	l.mu.Unlock()
 	if sealed != nil {
-		l.sealInBackground(sealed)
+		go l.finishSeal(sealed) // see finishSeal
 	}
 	if err != nil {
 		return AppendResult{}, err
@@ -133,7 +133,7 @@ func stampBatches(buf []byte, metas []batchMeta, opts AppendOptions, now time.Ti
 
 // appendLocked assigns offsets and writes; mu held. It returns the
 // segment sealed by a roll, whose seal the caller finishes after unlocking.
-func (l *Log) appendLocked(buf []byte, metas []batchMeta, records int64, now time.Time) (AppendResult, *segment, error) {
+func (l *Log) appendLocked(buf []byte, metas []batchMeta, records int64, now time.Time) (AppendResult, *rolled, error) {
 	if err := l.checkWritable(); err != nil {
 		return AppendResult{}, nil, err
 	}
@@ -149,7 +149,7 @@ func (l *Log) appendLocked(buf []byte, metas []batchMeta, records int64, now tim
 		m.base, m.next = next, next+int64(m.delta)+1
 		next, pos = m.next, pos+m.size
 	}
-	var sealed *segment
+	var sealed *rolled
 	if l.shouldRoll(len(buf), next-1, now) {
 		var err error
 		if sealed, err = l.roll(); err != nil {
@@ -208,9 +208,16 @@ func (l *Log) shouldRoll(n int, last int64, now time.Time) bool {
 		last-a.base > math.MaxInt32
 }
 
+// rolled is a segment a roll sealed, its seal not yet finished; done is
+// closed once finishSeal is through with it.
+type rolled struct {
+	s    *segment
+	done chan struct{}
+}
+
 // roll seals the active segment and starts a new one at the log end; mu
 // held. The caller finishes the seal with finishSeal.
-func (l *Log) roll() (*segment, error) {
+func (l *Log) roll() (*rolled, error) {
 	old := l.mu.segs[len(l.mu.segs)-1]
 	s, err := createSegment(l.dir, l.mu.end)
 	if err != nil {
@@ -224,39 +231,35 @@ func (l *Log) roll() (*segment, error) {
 	l.mu.segs = append(l.mu.segs, s)
 	l.mu.synced = append(l.mu.synced, false)
 	l.mu.dirDirty = true
-	return old, nil
-}
-
-// sealInBackground finishes a seal off the append path, as Kafka flushes
-// a rolled segment asynchronously: the append that rolled returns once its
-// batches are written, and the old segment's fsync and index files follow
-// without holding up the appends after it (a producer waiting for acks=-1
-// still waits for them: SyncTo covers every segment not yet durable). A
-// failure fails the log. Close waits for it.
-func (l *Log) sealInBackground(s *segment) {
-	l.sealing.Add(1)
-	go func() {
-		defer l.sealing.Done()
-		if err := l.finishSeal(s); err == nil {
-			l.sealed()
-		}
-	}()
-}
-
-// sealed tells Config.OnSealed that a seal finished.
-func (l *Log) sealed() {
-	if l.cfg.OnSealed != nil {
-		l.cfg.OnSealed()
-	}
+	return &rolled{s: old, done: old.sealDone}, nil
 }
 
 // finishSeal makes a sealed segment durable — its log fsynced, its index
-// files written — and moves the recovery point past it. An error fails the
-// log: after one, no append succeeds until the log is reopened.
-func (l *Log) finishSeal(s *segment) error {
+// files written — moves the recovery point past it and tells
+// Config.OnSealed. An error fails the log: after one, no append succeeds
+// until the log is reopened.
+//
+// Append runs it on a goroutine of its own, as Kafka flushes a rolled
+// segment asynchronously: the append that rolled returns once its batches
+// are written, and the old segment's fsync and index files follow without
+// holding up the appends after it (a producer waiting for acks=-1 still
+// waits for them: SyncTo covers every segment not yet durable). Close
+// waits for it (sealing).
+func (l *Log) finishSeal(r *rolled) error {
 	defer l.sealing.Done()
-	defer s.release()
-	defer close(s.sealDone)
+	defer r.s.release()
+	defer close(r.done)
+	if err := l.sealSegment(r.s); err != nil {
+		return err
+	}
+	if l.cfg.OnSealed != nil {
+		l.cfg.OnSealed()
+	}
+	return nil
+}
+
+// sealSegment is finishSeal's work on s.
+func (l *Log) sealSegment(s *segment) error {
 	// syncMu keeps Truncate, which may reopen the segment for appends,
 	// from running between the check below and the index writes.
 	l.syncMu.Lock()
@@ -320,7 +323,7 @@ func (l *Log) Seal() error {
 			sealing = append(sealing, s.sealDone)
 		}
 	}
-	var sealed *segment
+	var sealed *rolled
 	if l.mu.segs[len(l.mu.segs)-1].size > 0 {
 		var err error
 		if sealed, err = l.roll(); err != nil {
@@ -334,7 +337,6 @@ func (l *Log) Seal() error {
 		if err := l.finishSeal(sealed); err != nil {
 			return err
 		}
-		l.sealed()
 	}
 	for _, done := range sealing {
 		<-done
