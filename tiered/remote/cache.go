@@ -345,13 +345,7 @@ func (s *CachedSegment) Footer() *Footer { return s.sr.Footer() }
 // ReadChunk implements ChunkSource: chunk i from the cache, or fetched,
 // decoded and cached, one GET however many readers ask at once.
 func (s *CachedSegment) ReadChunk(ctx context.Context, i int) ([]byte, error) {
-	return s.cache.readChunk(ctx, s.sr, i, false)
-}
-
-// Prefetch brings chunk i into the cache unless it is there or on its way.
-func (s *CachedSegment) Prefetch(ctx context.Context, i int) error {
-	_, err := s.cache.readChunk(ctx, s.sr, i, true)
-	return err
+	return s.cache.readChunk(ctx, s.sr, i)
 }
 
 // Cached reports whether chunk i is in the cache.
@@ -369,18 +363,18 @@ func (s *CachedSegment) Cached(i int) bool {
 
 // readChunk serves chunk i of sr. A reader whose fetch in flight failed
 // only because the fetching reader's context ended tries again.
-func (c *ChunkCache) readChunk(ctx context.Context, sr *SegmentReader, i int, prefetch bool) ([]byte, error) {
+func (c *ChunkCache) readChunk(ctx context.Context, sr *SegmentReader, i int) ([]byte, error) {
 	id := chunkID{sr.Key(), i}
 	for {
 		raw, path, call, leader := c.lookup(id)
 		if raw != nil {
-			c.countHit(prefetch)
+			c.hits.Add(1)
 			return raw, nil
 		}
 		if path != "" {
 			raw, err := os.ReadFile(path)
 			if err == nil {
-				c.countHit(prefetch)
+				c.hits.Add(1)
 				return raw, nil
 			}
 			if !errors.Is(err, fs.ErrNotExist) {
@@ -390,7 +384,7 @@ func (c *ChunkCache) readChunk(ctx context.Context, sr *SegmentReader, i int, pr
 			continue
 		}
 		if leader {
-			c.countMiss(prefetch)
+			c.misses.Add(1)
 			return c.fetch(ctx, sr, id, call)
 		}
 		select {
@@ -399,26 +393,12 @@ func (c *ChunkCache) readChunk(ctx context.Context, sr *SegmentReader, i int, pr
 			return nil, context.Cause(ctx)
 		}
 		if call.err == nil {
-			c.countHit(prefetch)
+			c.hits.Add(1)
 			return call.raw, nil
 		}
 		if !isContextErr(call.err) || ctx.Err() != nil {
 			return nil, call.err
 		}
-	}
-}
-
-func (c *ChunkCache) countHit(prefetch bool) {
-	if !prefetch {
-		c.hits.Add(1)
-	}
-}
-
-func (c *ChunkCache) countMiss(prefetch bool) {
-	if prefetch {
-		c.prefetches.Add(1)
-	} else {
-		c.misses.Add(1)
 	}
 }
 
@@ -449,15 +429,21 @@ func (c *ChunkCache) lookup(id chunkID) (raw []byte, path string, call *chunkCal
 	return nil, "", call, true
 }
 
-// fetch GETs and decodes the chunk, hands it to the readers waiting on
-// call, then writes it to Dir if the Admission rule says so.
+// fetch GETs and decodes the chunk and completes call with it.
+func (c *ChunkCache) fetch(ctx context.Context, sr *SegmentReader, id chunkID, call *chunkCall) ([]byte, error) {
+	raw, err := c.fetchDecode(ctx, sr, id.index)
+	return c.complete(id, call, raw, err)
+}
+
+// complete hands a fetched chunk, or the error fetching it, to the readers
+// waiting on call, then writes it to Dir if the Admission rule says so.
 //
 // The waiting readers go on as soon as the chunk is decoded; the file is
 // written after, and a chunk whose file cannot be written (a full disk) is
 // still served, only not cached on disk. Until the file is in place, later
 // readers find the finished call, or the chunk in memory.
-func (c *ChunkCache) fetch(ctx context.Context, sr *SegmentReader, id chunkID, call *chunkCall) ([]byte, error) {
-	call.raw, call.err = c.fetchDecode(ctx, sr, id.index)
+func (c *ChunkCache) complete(id chunkID, call *chunkCall, raw []byte, err error) ([]byte, error) {
+	call.raw, call.err = raw, err
 	admit := false
 	if call.err == nil {
 		c.mu.Lock()

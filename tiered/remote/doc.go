@@ -282,6 +282,8 @@
 // files under a directory, one per object key and chunk index (a hash of
 // the key, then the index), written to a temporary name and renamed, at
 // most CacheConfig.MaxBytes of them, least recently used evicted first;
+// by default a chunk is written there on its second fetch
+// (AdmitSecondFetch), so a one-off replay leaves the directory alone;
 // footers in memory, at most MaxFooters. Opening the cache empties its
 // directory: entries do not survive a restart. Concurrent reads of a chunk,
 // or opens of a footer, share one GET, and at most MaxConcurrentFetches
@@ -291,9 +293,11 @@
 // evicted file needs no reference count.
 //
 // After serving chunk i, a PartitionReader fetches chunks i+1 to
-// i+PrefetchChunks (4 by default) in the background with PrefetchWorkers
-// workers, continuing into the manifest's next segment, so that a
-// sequential consumer finds each chunk cached. A read-ahead that does not
+// i+PrefetchChunks (4 by default) plus what the read's size will need in
+// the background with PrefetchWorkers workers, continuing into the
+// manifest's next segment, so that a sequential consumer finds each chunk
+// cached. Consecutive chunks are fetched with one ranged GET of up to
+// 16 MiB: a store spends a fixed cost on every request. A read-ahead that does not
 // fit in its queue is dropped; Close cancels the fetches in flight and
 // waits for the workers.
 package remote

@@ -164,9 +164,9 @@ func (r *PartitionReader) isClosed() bool {
 	return r.mu.closed
 }
 
-// firstReadAhead is how many chunks a read fetches, its first included,
+// firstReadAhead is how many chunks a read schedules past its first
 // before that first chunk arrives.
-const firstReadAhead = 2
+const firstReadAhead = 1
 
 // partitionRead is the state of one Read.
 type partitionRead struct {
@@ -197,13 +197,13 @@ func (rd *partitionRead) readSegment(ctx context.Context, seg Segment) error {
 	// of a large read then run side by side rather than one after the
 	// other, and a read given up by its caller (a fetch past its max wait)
 	// leaves its GETs running for the next one. Before waiting for its
-	// first chunk, the read starts only that chunk's GET and the next
-	// one's, so that the first does not share the link with the whole
+	// first chunk, which it fetches itself, the read schedules only the
+	// next one, so that the first does not share the link with the whole
 	// read-ahead: the rest is scheduled once it arrives.
 	avg := max(1, int(f.Meta.BatchBytes)/len(f.Chunks))
 	ahead := rd.r.cfg.PrefetchChunks + rd.maxBytes/avg
 	if !s.Cached(i) {
-		rd.r.readAhead(rd.m, seg, len(f.Chunks), i-1, min(ahead+1, firstReadAhead), avg)
+		rd.r.readAhead(rd.m, seg, len(f.Chunks), i, min(ahead, firstReadAhead), avg)
 	} else {
 		rd.r.readAhead(rd.m, seg, len(f.Chunks), i, ahead, avg)
 	}
@@ -301,7 +301,7 @@ func (r *PartitionReader) readAhead(m *PartitionManifest, seg Segment, n, i, ahe
 	if r.pf == nil {
 		return
 	}
-	for k := i + 1; ahead > 0; ahead-- {
+	for k := i + 1; ahead > 0; {
 		for k >= n {
 			next, ok := SegmentFor(*m, seg.NextOffset)
 			if !ok {
@@ -309,7 +309,9 @@ func (r *PartitionReader) readAhead(m *PartitionManifest, seg Segment, n, i, ahe
 			}
 			seg, k, n = next, 0, int(max(1, (next.BatchBytes+int64(avgChunk)-1)/int64(max(avgChunk, 1))))
 		}
-		r.pf.schedule(seg, k)
-		k++
+		last := min(n-1, k+ahead-1)
+		r.pf.schedule(seg, k, last)
+		ahead -= last - k + 1
+		k = last + 1
 	}
 }

@@ -5,16 +5,18 @@ import (
 	"sync"
 )
 
-// prefetchJob is one chunk to bring into the cache: chunk index of the
-// segment object seg.
+// prefetchJob is a run of chunks to bring into the cache: chunks first
+// to last of the segment object seg (last may lie past the object's last
+// chunk when the run's length was estimated).
 type prefetchJob struct {
-	seg   Segment
-	index int
+	seg         Segment
+	first, last int
 }
 
 // prefetcher fetches chunks into a ChunkCache in the background with a
 // fixed pool of workers, so that a sequential reader finds the chunks it
-// reads next already cached. Jobs that do not fit in the queue are dropped:
+// reads next already cached. A job is a run of consecutive chunks, fetched
+// with as few GETs as maxRunBytes allows (CachedSegment.PrefetchRun). Jobs that do not fit in the queue are dropped:
 // a read-ahead is a hint, and a reader that outruns it fetches for itself.
 type prefetcher struct {
 	cache  *ChunkCache
@@ -43,22 +45,35 @@ func newPrefetcher(cache *ChunkCache, workers, queue int) *prefetcher {
 	return p
 }
 
-// schedule queues chunk index of seg unless it is queued, running or the
-// queue is full.
-func (p *prefetcher) schedule(seg Segment, index int) {
-	id := chunkID{seg.Key, index}
+// schedule queues chunks first to last of seg, as runs of the chunks not
+// queued or running already, unless the queue is full.
+func (p *prefetcher) schedule(seg Segment, first, last int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.mu.closed {
 		return
 	}
-	if _, ok := p.mu.pending[id]; ok {
-		return
-	}
-	select {
-	case p.jobs <- prefetchJob{seg: seg, index: index}:
-		p.mu.pending[id] = struct{}{}
-	default:
+	for i := first; i <= last; {
+		if _, ok := p.mu.pending[chunkID{seg.Key, i}]; ok {
+			i++
+			continue
+		}
+		j := i
+		for j < last {
+			if _, ok := p.mu.pending[chunkID{seg.Key, j + 1}]; ok {
+				break
+			}
+			j++
+		}
+		select {
+		case p.jobs <- prefetchJob{seg: seg, first: i, last: j}:
+			for k := i; k <= j; k++ {
+				p.mu.pending[chunkID{seg.Key, k}] = struct{}{}
+			}
+		default:
+			return // full: the rest is dropped
+		}
+		i = j + 1
 	}
 }
 
@@ -74,21 +89,23 @@ func (p *prefetcher) work() {
 	}
 }
 
-// run fetches one chunk. Errors are dropped: the foreground read that
-// needs the chunk meets them itself and reports them.
+// run fetches one run of chunks. Errors are dropped: the foreground read
+// that needs a chunk meets them itself and reports them.
 func (p *prefetcher) run(j prefetchJob) {
-	defer p.done(chunkID{j.seg.Key, j.index})
+	defer p.done(j)
 	s, err := p.cache.OpenSegment(p.ctx, j.seg.Key, j.seg.ObjectSize)
-	if err != nil || j.index >= len(s.Footer().Chunks) || s.Cached(j.index) {
+	if err != nil {
 		return
 	}
-	_ = s.Prefetch(p.ctx, j.index)
+	_ = s.PrefetchRun(p.ctx, j.first, j.last)
 }
 
-func (p *prefetcher) done(id chunkID) {
+func (p *prefetcher) done(j prefetchJob) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.mu.pending, id)
+	for k := j.first; k <= j.last; k++ {
+		delete(p.mu.pending, chunkID{j.seg.Key, k})
+	}
 }
 
 // pending is the number of jobs queued or running.

@@ -126,6 +126,34 @@ func (r *SegmentReader) FetchChunk(ctx context.Context, i int) ([]byte, error) {
 	return stored, nil
 }
 
+// FetchChunks returns chunks first to last as stored, unchecked, with one
+// ranged GET: the chunks lie end to end in the object. Each returned slice
+// shares one buffer. It refuses the run if a chunk decodes past
+// MaxChunkBytes.
+func (r *SegmentReader) FetchChunks(ctx context.Context, first, last int) ([][]byte, error) {
+	if first < 0 || last < first || last >= len(r.footer.Chunks) {
+		return nil, fmt.Errorf("remote: read %q: no chunks %d-%d in %d", r.key, first, last, len(r.footer.Chunks))
+	}
+	run := r.footer.Chunks[first : last+1]
+	for i := range run {
+		if run[i].RawLength > r.cfg.MaxChunkBytes {
+			return nil, fmt.Errorf("read %q chunk %d: %w: %d bytes, the limit is %d",
+				r.key, first+i, ErrChunkTooLarge, run[i].RawLength, r.cfg.MaxChunkBytes)
+		}
+	}
+	start := run[0].Position
+	buf := make([]byte, run[len(run)-1].End()-start)
+	if err := r.readAt(ctx, start, buf); err != nil {
+		return nil, fmt.Errorf("read %q chunks %d-%d: %w", r.key, first, last, err)
+	}
+	stored := make([][]byte, len(run))
+	for i := range run {
+		from := run[i].Position - start
+		stored[i] = buf[from : from+int64(run[i].StoredLength) : from+int64(run[i].StoredLength)]
+	}
+	return stored, nil
+}
+
 // ReadChunk implements ChunkSource: one ranged GET of the stored chunk,
 // then DecodeChunk.
 func (r *SegmentReader) ReadChunk(ctx context.Context, i int) ([]byte, error) {
