@@ -20,6 +20,11 @@
 // into page-cache pages the guest has touched before: on a virtual machine
 // first-touched pages are several times slower.
 //
+// The scenarios run -runs times (3 by default), each run on an emptied
+// work directory, and each row of the report is the scenario's median run
+// (mergeRuns), its note listing every run's value: one run on a shared
+// machine is too noisy to read alone.
+//
 // The report is a markdown table written to <out>/<date>.md (UTC) and to
 // <out>/latest.md. A scenario that fails is a row saying why; the suite
 // then exits 1, after writing the report.

@@ -37,6 +37,10 @@ type Config struct {
 	RunTimeout      time.Duration // bounds each produce or consume run
 	TrimTimeout     time.Duration // bounds the wait for uploads and trimming
 
+	// Runs is how many times the scenarios run; the report gives each
+	// scenario's median run.
+	Runs int
+
 	// BrokerArgs are added to every `strata serve` the suite starts, to
 	// profile it (--pprof --admin-listen 127.0.0.1:PORT) or try a setting
 	// (--override name=value).
@@ -55,6 +59,7 @@ func DefaultConfig() Config {
 		ColdMiB: 256, SegmentBytes: 16 << 20, LocalRetention: 1 << 20,
 		RangeBytes: 4 << 20, GetParallel: 4,
 		RunTimeout: 3 * time.Minute, TrimTimeout: 3 * time.Minute,
+		Runs: 3,
 	}
 }
 
@@ -73,6 +78,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.GetParallel, "get-parallel", c.GetParallel, "concurrent ranged GETs of the raw baseline")
 	fs.DurationVar(&c.RunTimeout, "run-timeout", c.RunTimeout, "bound of each produce or consume run")
 	fs.DurationVar(&c.TrimTimeout, "trim-timeout", c.TrimTimeout, "bound of the wait for uploads and local trimming")
+	fs.IntVar(&c.Runs, "runs", c.Runs, "times to run the scenarios; each row is the median run")
 	fs.Func("broker-arg", "an argument added to every `strata serve` the suite starts (repeatable)", func(v string) error {
 		c.BrokerArgs = append(c.BrokerArgs, v)
 		return nil
@@ -98,6 +104,8 @@ func (c *Config) Validate() error {
 	case int64(c.ColdMiB)<<20 <= c.maxLocalBytes():
 		return fmt.Errorf("%w: -cold-mib %d leaves nothing only in the object store: want more than %d MiB, or a smaller -segment-bytes",
 			ErrConfig, c.ColdMiB, c.maxLocalBytes()>>20)
+	case c.Runs < 1:
+		return fmt.Errorf("%w: -runs %d: want at least 1", ErrConfig, c.Runs)
 	case c.RangeBytes <= 0 || c.GetParallel <= 0:
 		return fmt.Errorf("%w: -range-bytes and -get-parallel must be positive", ErrConfig)
 	}
@@ -135,20 +143,32 @@ func run(ctx context.Context, cfg Config, stdout, log io.Writer) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	s := &suite{cfg: cfg, dir: dir, log: log, gen: loadGen{strata: cfg.Strata, timeout: cfg.RunTimeout}}
 	meta := Meta{Started: time.Now(), CPUs: runtime.NumCPU(), Go: runtime.Version(), Strata: strataVersion(cfg.Strata)}
 	meta.Host, _ = os.Hostname()
 	meta.Settings = cfg.summary()
-	s.runAll(ctx)
+	var runs [][]Row
+	for i := range cfg.Runs {
+		if ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(log, "suite: run %d of %d\n", i+1, cfg.Runs)
+		rows, err := runOnce(ctx, cfg, filepath.Join(dir, fmt.Sprintf("run-%d", i+1)), log)
+		if err != nil {
+			fmt.Fprintln(log, err)
+			return 1
+		}
+		runs = append(runs, rows)
+	}
+	rows := mergeRuns(runs)
 	meta.Elapsed = time.Since(meta.Started)
-	path, err := saveReport(cfg.Out, meta, s.rows)
+	path, err := saveReport(cfg.Out, meta, rows)
 	if err != nil {
 		fmt.Fprintln(log, err)
 		return 1
 	}
-	_ = writeMarkdown(stdout, meta, s.rows)
+	_ = writeMarkdown(stdout, meta, rows)
 	fmt.Fprintf(log, "suite: report written to %s and %s\n", path, filepath.Join(cfg.Out, "latest.md"))
-	for _, r := range s.rows {
+	for _, r := range rows {
 		if r.Err != nil {
 			return 1
 		}
@@ -156,11 +176,22 @@ func run(ctx context.Context, cfg Config, stdout, log io.Writer) int {
 	return 0
 }
 
+// runOnce runs every scenario once with its data under dir.
+func runOnce(ctx context.Context, cfg Config, dir string, log io.Writer) ([]Row, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("suite: create run directory: %w", err)
+	}
+	defer os.RemoveAll(dir) // each run starts with the disk as empty as the first
+	s := &suite{cfg: cfg, dir: dir, log: log, gen: loadGen{strata: cfg.Strata, timeout: cfg.RunTimeout}}
+	s.runAll(ctx)
+	return s.rows, nil
+}
+
 // summary describes the settings for the report's header.
 func (c *Config) summary() string {
-	return fmt.Sprintf("%d-byte records, %d MiB per produce run, %v latency run, %d MiB cold topic "+
+	return fmt.Sprintf("%d run(s), each row the median run; %d-byte records, %d MiB per produce run, %v latency run, %d MiB cold topic "+
 		"(segment.bytes %d, local.retention.bytes %d), raw GETs of %d MiB × %d",
-		c.RecordSize, c.ProduceMiB, c.LatencyDuration, c.ColdMiB, c.SegmentBytes, c.LocalRetention,
+		c.Runs, c.RecordSize, c.ProduceMiB, c.LatencyDuration, c.ColdMiB, c.SegmentBytes, c.LocalRetention,
 		c.RangeBytes>>20, c.GetParallel)
 }
 
