@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -48,6 +49,10 @@ type consumeResult struct {
 	CPU time.Duration `json:"-"`
 }
 
+// fetchPartitionBytes is what every consume run fetches per partition at
+// most (max.partition.fetch.bytes), as a tuned replaying consumer would.
+const fetchPartitionBytes = 16 << 20
+
 // The modes of `strata bench consume`: a franz-go consumer decoding every
 // record, or a Fetch-level reader counting record batches as served
 // (CRC-checked, not decoded; its bytes are whole record batches).
@@ -71,7 +76,8 @@ func (g loadGen) produce(ctx context.Context, addr string, args ...string) (prod
 // 1 MiB default the round trips, not the broker, bound a single partition.
 func (g loadGen) consume(ctx context.Context, addr, mode string, args ...string) (consumeResult, error) {
 	var r consumeResult
-	args = append([]string{"--mode", mode, "--fetch-max-partition-bytes", "16777216", "--fetch-max-bytes", "67108864"}, args...)
+	args = append([]string{"--mode", mode, "--fetch-max-partition-bytes", strconv.Itoa(fetchPartitionBytes),
+		"--fetch-max-bytes", strconv.Itoa(4 * fetchPartitionBytes)}, args...)
 	cpu, err := g.run(ctx, "consume", addr, args, &r)
 	r.CPU = cpu
 	switch {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -112,5 +113,36 @@ func TestCPUMeter(t *testing.T) {
 	spent := m.stop()
 	if len(spent.procs) != 2 || spent.procs[1] != 0 || spent.self < 0 || spent.procs[0] < 0 {
 		t.Fatalf("spent %+v: want this process measured and the missing one at 0", spent)
+	}
+}
+
+func TestRawFileCopy(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for i, size := range []int{3000, 5000} {
+		name := filepath.Join(dir, fmt.Sprintf("%020d.log", i))
+		if err := os.WriteFile(name, make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, name)
+	}
+	r, err := rawFileCopy(t.Context(), files, 7000, 1024)
+	if err != nil || r.Bytes != 7000 {
+		t.Fatalf("copy of 7000 of 8000 bytes: %+v, %v", r, err)
+	}
+	if _, err := rawFileCopy(t.Context(), files, 9000, 1024); !errors.Is(err, ErrBaseline) {
+		t.Fatalf("copy of more than the files hold: %v, want ErrBaseline", err)
+	}
+	got, err := segmentFiles(dir+"/..", filepath.Base(dir), 0)
+	if err == nil || !errors.Is(err, ErrBaseline) {
+		t.Fatalf("segmentFiles of a missing partition = %v, %v; want ErrBaseline", got, err)
+	}
+	part := filepath.Join(dir, "topic-0")
+	os.Mkdir(part, 0o755)
+	for _, n := range []string{"00000000000000000200.log", "00000000000000000000.log", "00000000000000000000.index"} {
+		os.WriteFile(filepath.Join(part, n), nil, 0o644)
+	}
+	if got, err := segmentFiles(dir, "topic", 0); err != nil || len(got) != 2 || filepath.Base(got[0]) != "00000000000000000000.log" {
+		t.Fatalf("segmentFiles = %v, %v; want the two .log files in offset order", got, err)
 	}
 }

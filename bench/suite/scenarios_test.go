@@ -47,12 +47,16 @@ func TestCPURowSumsRawRuns(t *testing.T) {
 }
 
 func TestHotConsumeRows(t *testing.T) {
-	raw := perf.Rate{Bytes: 1e9, Elapsed: time.Second} // 1000 MB/s
-	batches := hotConsumeRow(hotConsumeName(modeBatches), consumeResult{Mode: modeBatches, MBPerSecond: 850, Bytes: 1e9, Records: 10}, raw)
+	raw := perf.Rate{Bytes: 1e9, Elapsed: time.Second}     // 1000 MB/s
+	ceiling := perf.Rate{Bytes: 3e9, Elapsed: time.Second} // 3000 MB/s
+	batches := hotConsumeRow(hotConsumeName(modeBatches), consumeResult{Mode: modeBatches, MBPerSecond: 850, Bytes: 1e9, Records: 10}, raw, ceiling)
 	if r, _ := batches.Ratio(); r != 0.85 || batches.Target.Bound != 0.80 || !batches.Target.met(batches) {
 		t.Fatalf("fetch-level row %+v: want ratio 0.85 meeting ≥ 0.80", batches)
 	}
-	records := hotConsumeRow(hotConsumeName(modeRecords), consumeResult{Mode: modeRecords, MBPerSecond: 400, Records: 10}, raw)
+	if !strings.Contains(batches.Note, "ran at 3000 MB/s") {
+		t.Fatalf("fetch-level note %q: want the cache-resident copy's rate", batches.Note)
+	}
+	records := hotConsumeRow(hotConsumeName(modeRecords), consumeResult{Mode: modeRecords, MBPerSecond: 400, Records: 10}, raw, ceiling)
 	if records.Target.set() || !strings.Contains(records.Note, "decodes every record") {
 		t.Fatalf("records row %+v: want no target and a note on decoding", records)
 	}
