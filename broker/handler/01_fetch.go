@@ -204,13 +204,14 @@ func (h *Handler) fetchRequestParams(r *kmsg.FetchRequest) fetchParams {
 // partition's high watermark to advance; it never polls.
 func readFetch(ctx context.Context, fp fetchParams, targets []fetchTarget, lookup fetchLookup) ([]partitionRead, error) {
 	var expired <-chan time.Time
+	deadline := time.Now().Add(fp.maxWait)
 	if fp.maxWait > 0 {
 		t := time.NewTimer(fp.maxWait)
 		defer t.Stop()
 		expired = t.C
 	}
 	for {
-		pass := readPass(ctx, fp, targets, lookup)
+		pass := readPass(ctx, fp.until(deadline), targets, lookup)
 		if err := ctx.Err(); err != nil {
 			closeReads(pass.reads)
 			return nil, err
@@ -223,6 +224,20 @@ func readFetch(ctx context.Context, fp fetchParams, targets []fetchTarget, looku
 			expired = nil // one last read, then answer
 		}
 	}
+}
+
+// minPassWait is the least wait a pass gives its remote reads, so that
+// the last pass after the max wait still takes what the chunk cache holds.
+const minPassWait = 10 * time.Millisecond
+
+// until is fp for a pass that starts now: its max wait cut to what is left
+// before deadline, so that the remote reads of a fetch that waits for data
+// over several passes share its one max wait.
+func (fp fetchParams) until(deadline time.Time) fetchParams {
+	if fp.maxWait > 0 {
+		fp.maxWait = max(time.Until(deadline), minPassWait)
+	}
+	return fp
 }
 
 // fetchPass is one read of every target.

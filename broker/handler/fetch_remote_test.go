@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/strata-streaming/strata/tiered"
 )
@@ -99,5 +100,20 @@ func TestFetchColdReadsRunSideBySide(t *testing.T) {
 	got := decodeFetchResponse(t, resp)
 	if a := fetchPartitionOf(t, got, "a", 0); len(a.RecordBatches) == 0 {
 		t.Fatalf("first cold partition: %+v", a)
+	}
+}
+
+// A pass of a fetch that waits for data gives its remote reads only what
+// is left of the fetch's max wait, and at least minPassWait.
+func TestFetchPassWaitIsWhatIsLeft(t *testing.T) {
+	fp := fetchParams{maxWait: 500 * time.Millisecond}
+	if got := fp.until(time.Now().Add(200 * time.Millisecond)).maxWait; got > 200*time.Millisecond || got < minPassWait {
+		t.Fatalf("200 ms left of 500: pass wait %v", got)
+	}
+	if got := fp.until(time.Now().Add(-time.Second)).maxWait; got != minPassWait {
+		t.Fatalf("deadline passed: pass wait %v, want %v", got, minPassWait)
+	}
+	if got := (fetchParams{}).until(time.Now().Add(time.Second)).maxWait; got != 0 {
+		t.Fatalf("no max wait: pass wait %v, want 0 (the remote reads' default)", got)
 	}
 }
