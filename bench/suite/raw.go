@@ -44,14 +44,12 @@ func rawDiskWrite(dir string, total int64, batch int) (diskResult, error) {
 	if total <= 0 || batch <= 0 {
 		return diskResult{}, fmt.Errorf("%w: write %d bytes in batches of %d: want both positive", ErrBaseline, total, batch)
 	}
-	f, err := os.CreateTemp(dir, "raw-write-*")
+	f, buf, err := createRawFile(dir, "raw-write-*", batch)
 	if err != nil {
-		return diskResult{}, fmt.Errorf("%w: create file: %w", ErrBaseline, err)
+		return diskResult{}, err
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	buf := make([]byte, batch)
-	_, _ = rand.Read(buf)
 	var lat perf.Histogram
 	cpu0 := selfCPU()
 	start := time.Now()
@@ -112,6 +110,18 @@ func warmPageCache(dir string, bytes int64) (err error) {
 		return fmt.Errorf("%w: close warm-up file: %w", ErrBaseline, err)
 	}
 	return nil
+}
+
+// createRawFile creates a raw baseline's file in dir and the random batch
+// it writes; the caller closes and removes the file.
+func createRawFile(dir, pattern string, batch int) (*os.File, []byte, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: create file: %w", ErrBaseline, err)
+	}
+	buf := make([]byte, batch)
+	_, _ = rand.Read(buf)
+	return f, buf, nil
 }
 
 // selfCPU is the user and system CPU time this process has used.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"time"
@@ -26,14 +25,12 @@ func rawPacedWrite(ctx context.Context, dir string, bytesPerSecond float64, d ti
 	if err != nil {
 		return diskResult{}, fmt.Errorf("%w: %w", ErrBaseline, err)
 	}
-	f, err := os.CreateTemp(dir, "raw-paced-*")
+	f, buf, err := createRawFile(dir, "raw-paced-*", batch)
 	if err != nil {
-		return diskResult{}, fmt.Errorf("%w: create file: %w", ErrBaseline, err)
+		return diskResult{}, err
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	buf := make([]byte, batch)
-	_, _ = rand.Read(buf)
 	var lat perf.Histogram
 	cpu0, start := selfCPU(), pacer.Start()
 	for {

@@ -38,21 +38,7 @@ func TestChunkCacheServesRecentFromMemory(t *testing.T) {
 	dir := t.TempDir()
 	c := openTestCache(t, b, CacheConfig{Dir: dir, Admission: AdmitEveryFetch})
 	seg := p.manifest.Segments[0]
-	s, err := c.OpenSegment(t.Context(), seg.Key, seg.ObjectSize)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := s.ReadChunk(t.Context(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("cache dir: %d entries, %v", len(entries), err)
-	}
-	if err := os.Remove(filepath.Join(dir, entries[0].Name())); err != nil {
-		t.Fatal(err)
-	}
+	s, want := readChunkThenRemoveFile(t, c, dir, seg)
 	got, err := s.ReadChunk(t.Context(), 0)
 	if err != nil || !bytes.Equal(got, want) || !s.Cached(0) {
 		t.Fatalf("ReadChunk from memory: %d bytes, %v, cached %v", len(got), err, s.Cached(0))
@@ -101,4 +87,27 @@ func TestChunkCacheAdmitsOnSecondFetch(t *testing.T) {
 	if err := (CacheConfig{Dir: dir, Admission: 7}).Validate(); !errors.Is(err, ErrInvalidConfig) {
 		t.Fatalf("unknown admission: %v, want ErrInvalidConfig", err)
 	}
+}
+
+// readChunkThenRemoveFile reads chunk 0 of seg through c, whose directory
+// is dir, checks that it left one file there and removes that file. It
+// returns the segment and the chunk.
+func readChunkThenRemoveFile(t *testing.T, c *ChunkCache, dir string, seg Segment) (*CachedSegment, []byte) {
+	t.Helper()
+	s, err := c.OpenSegment(t.Context(), seg.Key, seg.ObjectSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.ReadChunk(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("cache dir: %d entries, %v", len(entries), err)
+	}
+	if err := os.Remove(filepath.Join(dir, entries[0].Name())); err != nil {
+		t.Fatal(err)
+	}
+	return s, want
 }

@@ -132,22 +132,7 @@ func TestChunkCacheFileDeletedUnderIt(t *testing.T) {
 	p := uploadPartition(t, b, 1, 12, 4, 4096)
 	dir := t.TempDir()
 	c := openTestCache(t, b, CacheConfig{Dir: dir, MemoryBytes: -1, Admission: AdmitEveryFetch})
-	seg := p.manifest.Segments[0]
-	s, err := c.OpenSegment(t.Context(), seg.Key, seg.ObjectSize)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := s.ReadChunk(t.Context(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("cache dir: %d entries, %v", len(entries), err)
-	}
-	if err := os.Remove(filepath.Join(dir, entries[0].Name())); err != nil {
-		t.Fatal(err)
-	}
+	s, want := readChunkThenRemoveFile(t, c, dir, p.manifest.Segments[0])
 	got, err := s.ReadChunk(t.Context(), 0)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("ReadChunk after its file went: %d bytes, %v", len(got), err)
