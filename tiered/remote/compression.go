@@ -45,6 +45,9 @@ func (c Compression) encode(ch *chunkBuilder, dst []byte) (Codec, []byte, error)
 	if c == CompressNever || (c == CompressAuto && ch.plainBytes*minPlainShareDen < len(raw)*minPlainShareNum) {
 		return CodecNone, nil, nil
 	}
+	if c == CompressAuto && !worthTrying(raw) {
+		return CodecNone, nil, nil
+	}
 	frame, err := compressLZ4(dst, raw)
 	if err != nil {
 		return CodecNone, nil, err
@@ -55,4 +58,34 @@ func (c Compression) encode(ch *chunkBuilder, dst []byte) (Codec, []byte, error)
 		return CodecNone, frame, nil
 	}
 	return CodecLZ4, frame, nil
+}
+
+// Samples of a chunk worthTrying compresses: probeWindows windows of
+// probeWindowBytes at its start, middle and end.
+const (
+	probeWindows     = 3
+	probeWindowBytes = 32 << 10
+)
+
+// worthTrying reports whether compressing raw whole may save minSavings:
+// it compresses samples of it (a few percent of a 4 MiB chunk) and says no
+// only when they save less than half of minSavings, so a chunk near the
+// threshold is still tried whole. Uncompressed batches of incompressible
+// data (encrypted or already compressed payloads, random bytes) then cost
+// a sample's compression instead of the chunk's.
+func worthTrying(raw []byte) bool {
+	if len(raw) <= 2*probeWindows*probeWindowBytes {
+		return true // small: compress it whole
+	}
+	sample := make([]byte, 0, probeWindows*probeWindowBytes)
+	for i := range probeWindows {
+		at := (len(raw) - probeWindowBytes) * i / (probeWindows - 1)
+		sample = append(sample, raw[at:at+probeWindowBytes]...)
+	}
+	frame, err := compressLZ4(nil, sample)
+	if err != nil {
+		return true
+	}
+	saved := len(sample) - len(frame)
+	return saved*2*minSavingsDen >= len(sample)*minSavingsNum
 }

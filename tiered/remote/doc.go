@@ -137,7 +137,10 @@
 // MB/s of ingest), and they would decode 7 times slower than stored ones:
 // not worth it, so they are stored as they are. The 1/8 threshold throws
 // away frames of uncompressed but incompressible data (encrypted or
-// already-compressed payloads sent with codec none). BenchmarkSegmentWriter
+// already-compressed payloads sent with codec none); before compressing a
+// large chunk whole, three 32 KiB samples of it are compressed, and a chunk
+// whose samples save less than 1/16 is stored as it is, so such data costs
+// a sample's compression rather than the chunk's. BenchmarkSegmentWriter
 // measures whole objects: 270 MB/s for uncompressed batches (bound by
 // lz4), 1.1 GB/s for producer-compressed ones (bound by CRCs and copies),
 // against 12-16 GB/s for a plain copy; both are above the PUT rate of an
