@@ -50,18 +50,31 @@
 //
 // # Connections
 //
-// A Server runs two goroutines per connection. The reader reads frames,
+// A Server runs three goroutines per connection. The reader reads frames,
 // decodes them and queues them; the processor serves them one at a time, in
-// order, as Kafka does, which keeps a producer's batches in order, and writes
-// each response to a buffer that it flushes whenever the queue is empty, so
-// the responses to pipelined requests leave together. A response of nil (a
+// order, as Kafka does, which keeps a producer's batches in order, and hands
+// each answer to the writer; the writer writes the responses in request
+// order to a buffer that it flushes whenever it would wait, so the
+// responses to pipelined requests leave together. A response of nil (a
 // Produce with acks=0) writes nothing.
 //
-// The queue is bounded by MaxQueuedBytes of frames and MaxQueuedRequests.
-// The reader takes a frame's size from the byte budget before allocating it
-// and the processor returns it once the response is written; at either cap
-// the reader stops reading until the processor catches up. Nothing is dropped
-// or reordered: the client sees a full TCP window.
+// A Deferred response (a Produce with acks=-1 waiting for its fsync) is
+// completed by the writer, while the processor goes on serving the requests
+// after it: the produce requests a client pipelines to one partition are
+// appended while the first waits, and share its fsync (group commit)
+// instead of each waiting for one of its own.
+//
+// The queue is bounded by MaxQueuedBytes of frames and MaxQueuedRequests
+// (and as many answers waiting for the writer). The reader takes a frame's
+// size from the byte budget before allocating it and the writer returns it
+// once the response is written; at either cap the reader stops reading
+// until the others catch up. Nothing is dropped or reordered: the client
+// sees a full TCP window.
+//
+// Produce frames of 64 KiB to 8 MiB are read into buffers from a pool of
+// the Server's and go back to it once answered: a Produce handler must not
+// keep its record bytes past its response (the log copies them to its
+// file). Other frames are allocated for their request alone.
 //
 // A frame that does not parse, or asks for a key or version outside the
 // table, stops the reader: the requests queued before it are answered, then
