@@ -19,11 +19,11 @@ import (
 // few buffers instead of allocating (and faulting in) one per response,
 // as a raw socket reader would.
 type fetchConn struct {
-	nc       net.Conn
-	version  int16
-	clientID string
-	corr     int32
-	out      []byte // request encoding buffer, reused
+	nc      net.Conn
+	version int16
+	format  *kmsg.RequestFormatter
+	corr    int32
+	out     []byte // request encoding buffer, reused
 }
 
 // fetchResponseSlack is what a Fetch response may hold beyond its record
@@ -40,7 +40,7 @@ func dialFetch(ctx context.Context, addr string, version int16, clientID string)
 	if err != nil {
 		return nil, fmt.Errorf("%w: dial %s: %w", errFetchConn, addr, err)
 	}
-	return &fetchConn{nc: nc, version: version, clientID: clientID}, nil
+	return &fetchConn{nc: nc, version: version, format: kmsg.NewRequestFormatter(kmsg.FormatterClientID(clientID))}, nil
 }
 
 func (c *fetchConn) Close() error { return c.nc.Close() }
@@ -57,7 +57,7 @@ func (c *fetchConn) fetch(ctx context.Context, req *kmsg.FetchRequest, buf []byt
 	defer stop()
 	req.SetVersion(c.version)
 	c.corr++
-	c.out = kmsg.NewRequestFormatter(kmsg.FormatterClientID(c.clientID)).AppendRequest(c.out[:0], req, c.corr)
+	c.out = c.format.AppendRequest(c.out[:0], req, c.corr)
 	if _, err := c.nc.Write(c.out); err != nil {
 		return nil, buf, c.failed(ctx, "send fetch", err)
 	}
