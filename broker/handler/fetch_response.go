@@ -201,7 +201,10 @@ func (p bytesPrefix) append(dst []byte, n int) []byte {
 	return binary.BigEndian.AppendUint32(dst, uint32(n))
 }
 
-func (p bytesPrefix) len(n int) int { return len(p.append(nil, n)) }
+func (p bytesPrefix) len(n int) int {
+	var buf [binary.MaxVarintLen64]byte
+	return len(p.append(buf[:0], n))
+}
 
 // matches reports whether b is the prefix of a field of n bytes.
 func (p bytesPrefix) matches(b []byte, n int) bool {

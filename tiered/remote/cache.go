@@ -429,10 +429,11 @@ func (c *ChunkCache) lookup(id chunkID) (raw []byte, path string, call *chunkCal
 	return nil, "", call, true
 }
 
-// fetch GETs and decodes the chunk and completes call with it.
+// fetch GETs and decodes the chunk and completes call with it: a run of
+// one chunk.
 func (c *ChunkCache) fetch(ctx context.Context, sr *SegmentReader, id chunkID, call *chunkCall) ([]byte, error) {
-	raw, err := c.fetchDecode(ctx, sr, id.index)
-	return c.complete(id, call, raw, err)
+	c.fetchRun(ctx, sr, []claimedChunk{{index: id.index, call: call}})
+	return call.raw, call.err
 }
 
 // complete hands a fetched chunk, or the error fetching it, to the readers
@@ -442,7 +443,7 @@ func (c *ChunkCache) fetch(ctx context.Context, sr *SegmentReader, id chunkID, c
 // written after, and a chunk whose file cannot be written (a full disk) is
 // still served, only not cached on disk. Until the file is in place, later
 // readers find the finished call, or the chunk in memory.
-func (c *ChunkCache) complete(id chunkID, call *chunkCall, raw []byte, err error) ([]byte, error) {
+func (c *ChunkCache) complete(id chunkID, call *chunkCall, raw []byte, err error) {
 	call.raw, call.err = raw, err
 	admit := false
 	if call.err == nil {
@@ -465,23 +466,6 @@ func (c *ChunkCache) complete(id chunkID, call *chunkCall, raw []byte, err error
 		c.insertLocked(e)
 	}
 	c.mu.Unlock()
-	return call.raw, call.err
-}
-
-func (c *ChunkCache) fetchDecode(ctx context.Context, sr *SegmentReader, i int) ([]byte, error) {
-	if err := c.acquire(ctx); err != nil {
-		return nil, err
-	}
-	stored, err := sr.FetchChunk(ctx, i)
-	c.release()
-	if err != nil {
-		return nil, err
-	}
-	raw, err := DecodeChunk(stored, sr.Footer().Chunks[i], nil, c.cfg.Reader.MaxChunkBytes)
-	if err != nil {
-		return nil, fmt.Errorf("read %q chunk %d: %w", sr.Key(), i, err)
-	}
-	return raw, nil
 }
 
 // writeFile stores raw in the cache dir through a temporary file and a

@@ -111,19 +111,11 @@ func (r *SegmentReader) Footer() *Footer { return r.footer }
 // stored chunks and decodes them with DecodeChunk. It refuses a chunk
 // whose decoded length exceeds MaxChunkBytes before fetching it.
 func (r *SegmentReader) FetchChunk(ctx context.Context, i int) ([]byte, error) {
-	if i < 0 || i >= len(r.footer.Chunks) {
-		return nil, fmt.Errorf("remote: read %q: no chunk %d in %d", r.key, i, len(r.footer.Chunks))
+	stored, err := r.FetchChunks(ctx, i, i)
+	if err != nil {
+		return nil, err
 	}
-	e := &r.footer.Chunks[i]
-	if e.RawLength > r.cfg.MaxChunkBytes {
-		return nil, fmt.Errorf("read %q chunk %d: %w: %d bytes, the limit is %d",
-			r.key, i, ErrChunkTooLarge, e.RawLength, r.cfg.MaxChunkBytes)
-	}
-	stored := make([]byte, e.StoredLength)
-	if err := r.readAt(ctx, e.Position, stored); err != nil {
-		return nil, fmt.Errorf("read %q chunk %d: %w", r.key, i, err)
-	}
-	return stored, nil
+	return stored[0], nil
 }
 
 // FetchChunks returns chunks first to last as stored, unchecked, with one
