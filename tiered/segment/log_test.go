@@ -439,6 +439,7 @@ func TestRecoveryDropsSegmentsAfterATornOne(t *testing.T) {
 		mustAppend(t, l, values(2, 100, int64(i)))
 	}
 	l.Sync()
+	l.waitSealed() // a crash stops everything: no seal writes after it
 	segs := l.Segments()
 	if len(segs) < 3 {
 		t.Fatalf("want several segments, have %d", len(segs))
