@@ -63,7 +63,9 @@ func putError(key string, pr *putReader, err error, wrap func(op, key string, er
 
 // remoteBody classifies the errors of reading a response body: a read
 // cut short by the network is ErrUnavailable, one ended by ctx carries
-// ctx's error.
+// ctx's error. Once ctx is done every read fails, even when the rest of
+// the body already sits in the socket's buffer, where the HTTP client
+// would still hand it out.
 type remoteBody struct {
 	ctx context.Context
 	key string
@@ -71,6 +73,9 @@ type remoteBody struct {
 }
 
 func (b remoteBody) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil {
+		return 0, opError("read", b.key, nil, err)
+	}
 	n, err := b.ReadCloser.Read(p)
 	if err == nil || err == io.EOF {
 		return n, err

@@ -97,6 +97,10 @@ func TestRemoteBodyErrors(t *testing.T) {
 	if IsRetriable(err) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("body read after cancel: %v, want context.Canceled, not retriable", err)
 	}
+	buffered := io.NopCloser(strings.NewReader("still buffered"))
+	if n, err := (remoteBody{ctx: ctx, key: "k", ReadCloser: buffered}).Read(make([]byte, 8)); n != 0 || !errors.Is(err, context.Canceled) {
+		t.Fatalf("read of a buffered body after cancel: %d bytes, %v; want 0, context.Canceled", n, err)
+	}
 	got, err := io.ReadAll(remoteBody{ctx: context.Background(), key: "k", ReadCloser: io.NopCloser(strings.NewReader("ok"))})
 	if err != nil || string(got) != "ok" {
 		t.Fatalf("clean body: %q, %v", got, err)
