@@ -51,9 +51,10 @@
 //	                   names ('/' separates directories)
 //	dir/tmp/put-*      puts being written; NewFS removes any left over
 //
-// Put writes dir/tmp/put-*, fsyncs it, creates the key's directories
-// (fsyncing each new one's parent), renames the file over the key's path and
-// fsyncs its directory, so a crash leaves the old object or the new one,
+// Put writes dir/tmp/put-* (starting each 8 MiB's writeback as it goes,
+// so that the fsync never flushes a whole segment at once), fsyncs it,
+// creates the key's directories (fsyncing each new one's parent), renames
+// the file over the key's path and fsyncs its directory, so a crash leaves the old object or the new one,
 // never a part. Delete removes the file, fsyncs its directory and removes
 // the directories that become empty. Because '/' maps to directories, a key
 // cannot also be the directory of another ("a/b" beside "a/b/c"): such a

@@ -90,7 +90,7 @@ func (f *FS) stage(ctx context.Context, r io.Reader, size int64) (string, error)
 		return "", err
 	}
 	pr := newPutReader(ctx, r, size)
-	if _, err = io.Copy(file, pr); err != nil {
+	if _, err = io.Copy(&writebackFile{file: file}, pr); err != nil {
 		err = pr.cause(err)
 	}
 	if err == nil {
@@ -104,6 +104,32 @@ func (f *FS) stage(ctx context.Context, r io.Reader, size int64) (string, error)
 		return "", err
 	}
 	return file.Name(), nil
+}
+
+// writebackEvery is how many bytes a staged object's writer lets
+// accumulate before it starts writing them back to the disk. A large
+// object's bytes would otherwise all wait for the final fsync, and
+// flushing a segment's worth at once stalls, for as long as it takes,
+// every other fsync on the disk: those of the partitions' logs, which
+// acks=all producers wait for.
+const writebackEvery = 8 << 20
+
+// writebackFile is a file being written from its start, whose bytes go
+// to the disk every writebackEvery bytes rather than all at the fsync.
+type writebackFile struct {
+	file    *os.File // not embedded: io.Copy must use Write, not its ReadFrom
+	written int64    // bytes written
+	started int64    // bytes whose writeback has started
+}
+
+func (w *writebackFile) Write(p []byte) (int, error) {
+	n, err := w.file.Write(p)
+	w.written += int64(n)
+	if err == nil && w.written-w.started >= writebackEvery {
+		startWriteback(w.file, w.started, w.written-w.started)
+		w.started = w.written
+	}
+	return n, err
 }
 
 // install renames a staged file to key's path, creating its directories.
