@@ -31,6 +31,7 @@ type produceOptions struct {
 	linger        time.Duration
 	batchMaxBytes int32
 	rate          float64
+	interval      time.Duration
 	output        string
 }
 
@@ -40,6 +41,7 @@ const (
 	defaultRecordSize     = 1024
 	defaultKeyCount       = 1000
 	defaultLinger         = 5 * time.Millisecond
+	defaultReportInterval = 5 * time.Second
 	defaultBatchMaxBytes  = 1_000_012 // Kafka's max.message.bytes default
 	maxBenchRecordSize    = 64 << 20
 	closedLoopBufferBytes = 32 << 20 // bounds buffered records, as Kafka's buffer.memory
@@ -59,7 +61,7 @@ func newBenchProduceCommand(client *clientOptions) *cobra.Command {
 			}
 			ctx, stop := interruptible(cmd.Context())
 			defer stop()
-			return o.run(ctx, cmd.OutOrStdout())
+			return o.run(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
@@ -76,6 +78,7 @@ func newBenchProduceCommand(client *clientOptions) *cobra.Command {
 	f.DurationVar(&o.linger, "linger", defaultLinger, "how long a partition's batch waits for more records")
 	f.Int32Var(&o.batchMaxBytes, "batch-max-bytes", defaultBatchMaxBytes, "largest record batch")
 	f.Float64Var(&o.rate, "rate", 0, "target records/s, open loop (0: as fast as possible, closed loop)")
+	f.DurationVar(&o.interval, "report-interval", defaultReportInterval, "print each interval's throughput and latency to stderr this often (0: never)")
 	addOutputFlag(cmd, &o.output, outputTable, outputJSON)
 	return cmd
 }
@@ -115,6 +118,9 @@ func (o *produceOptions) Validate() error {
 	if o.rate < 0 || o.rate != o.rate {
 		return usageErrorf("--rate %v: want records/s >= 0", o.rate)
 	}
+	if o.interval < 0 {
+		return usageErrorf("--report-interval %v: want 0 (never) or a positive interval", o.interval)
+	}
 	return checkChoice("output", o.output, outputTable, outputJSON)
 }
 
@@ -144,7 +150,7 @@ func (o *produceOptions) producerOpts(hook kgo.Hook) []kgo.Opt {
 	return opts
 }
 
-func (o *produceOptions) run(ctx context.Context, w io.Writer) error {
+func (o *produceOptions) run(ctx context.Context, w, progress io.Writer) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
@@ -162,7 +168,10 @@ func (o *produceOptions) run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return s.explain(err)
 	}
-	if err := o.produce(ctx, s.cl, stats); err != nil {
+	stop := reportIntervals(ctx, progress, o.interval, stats.takeInterval)
+	err = o.produce(ctx, s.cl, stats)
+	stop()
+	if err != nil {
 		return s.explain(err)
 	}
 	stats.awaitBatchHooks()
@@ -239,6 +248,7 @@ type produceStats struct {
 	mu           struct {
 		sync.Mutex
 		latency  perf.Histogram
+		interval intervalStats
 		acked    int64
 		bytes    int64
 		failed   int64
@@ -272,6 +282,16 @@ func (s *produceStats) begin(start time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.mu.start, s.mu.last = start, start
+	s.mu.interval.start = start
+}
+
+// takeInterval formats the interval ending at now and starts the next.
+func (s *produceStats) takeInterval(now time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	line := s.mu.interval.line(now, now.Sub(s.mu.start))
+	s.mu.interval = intervalStats{start: now}
+	return line
 }
 
 // done records one record's outcome, its latency from its intended send.
@@ -287,6 +307,7 @@ func (s *produceStats) done(intended time.Time, size int, err error) {
 		return
 	}
 	s.mu.latency.Record(now.Sub(intended))
+	s.mu.interval.record(now.Sub(intended), size)
 	s.mu.acked++
 	s.mu.bytes += int64(size)
 	s.mu.last = now
