@@ -18,7 +18,16 @@
 // broker's and the raw baseline's alike, the suite writes and removes a
 // scratch file of at least that size (warmPageCache), so that both write
 // into page-cache pages the guest has touched before: on a virtual machine
-// first-touched pages are several times slower.
+// first-touched pages are several times slower. A raw baseline that the
+// machine's drift could skew runs both before and after its scenario
+// (produce, hot consume), and the baseline is the mean of the two.
+//
+// The hot-tier scenarios run on a broker without tiered storage: the
+// default object store is a directory on the same disk, and its uploads
+// would write that disk beside the produce runs and their baselines. The
+// latency run paces at half the 1-partition peak that the broker sustains
+// for the run's whole duration (measured closed loop just before), not
+// half the 1 GiB burst, which mostly lands in the page cache.
 //
 // The scenarios run -runs times (3 by default), each run on an emptied
 // work directory, and each row of the report is the scenario's median run

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 type loadGen struct {
 	strata  string
 	timeout time.Duration // bounds one run
+	log     io.Writer     // gets what a run prints to stderr: a produce run's intervals
 }
 
 // produceResult is what `strata bench produce --output json` reports.
@@ -103,6 +105,9 @@ func (g loadGen) run(ctx context.Context, sub, addr string, args []string, out a
 		return 0, fmt.Errorf("suite: strata %s: %w: %s", strings.Join(full[:2], " "), err, strings.TrimSpace(stderr.String()))
 	}
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	if g.log != nil && stderr.Len() > 0 {
+		fmt.Fprintf(g.log, "strata %s:\n%s", strings.Join(full[:2], " "), stderr.Bytes())
+	}
 	if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
 		return cpu, fmt.Errorf("suite: decode the report of strata bench %s: %w", sub, err)
 	}

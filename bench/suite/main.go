@@ -182,14 +182,15 @@ func runOnce(ctx context.Context, cfg Config, dir string, log io.Writer) ([]Row,
 		return nil, fmt.Errorf("suite: create run directory: %w", err)
 	}
 	defer os.RemoveAll(dir) // each run starts with the disk as empty as the first
-	s := &suite{cfg: cfg, dir: dir, log: log, gen: loadGen{strata: cfg.Strata, timeout: cfg.RunTimeout}}
+	s := &suite{cfg: cfg, dir: dir, log: log, gen: loadGen{strata: cfg.Strata, timeout: cfg.RunTimeout, log: log}}
 	s.runAll(ctx)
 	return s.rows, nil
 }
 
 // summary describes the settings for the report's header.
 func (c *Config) summary() string {
-	return fmt.Sprintf("%d run(s), each row the median run; %d-byte records, %d MiB per produce run, %v latency run, %d MiB cold topic "+
+	return fmt.Sprintf("%d run(s), each row the median run; %d-byte records, %d MiB per produce run (a broker without tiered storage), "+
+		"%v latency run at half the peak sustained as long, %d MiB cold topic "+
 		"(segment.bytes %d, local.retention.bytes %d), raw GETs of %d MiB × %d",
 		c.Runs, c.RecordSize, c.ProduceMiB, c.LatencyDuration, c.ColdMiB, c.SegmentBytes, c.LocalRetention,
 		c.RangeBytes>>20, c.GetParallel)

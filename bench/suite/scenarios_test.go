@@ -47,16 +47,21 @@ func TestCPURowSumsRawRuns(t *testing.T) {
 }
 
 func TestHotConsumeRows(t *testing.T) {
-	raw := perf.Rate{Bytes: 1e9, Elapsed: time.Second}     // 1000 MB/s
-	ceiling := perf.Rate{Bytes: 3e9, Elapsed: time.Second} // 3000 MB/s
-	batches := hotConsumeRow(hotConsumeName(modeBatches), consumeResult{Mode: modeBatches, MBPerSecond: 850, Bytes: 1e9, Records: 10}, raw, ceiling)
+	raw := copyRates{
+		before:  perf.Rate{Bytes: 1.2e9, Elapsed: time.Second}, // 1200 MB/s
+		after:   perf.Rate{Bytes: 0.8e9, Elapsed: time.Second}, // 800 MB/s: a mean of 1000
+		ceiling: perf.Rate{Bytes: 3e9, Elapsed: time.Second},
+	}
+	batches := hotConsumeRow(hotConsumeName(modeBatches), consumeResult{Mode: modeBatches, MBPerSecond: 850, Bytes: 1e9, Records: 10}, raw)
 	if r, _ := batches.Ratio(); r != 0.85 || batches.Target.Bound != 0.80 || !batches.Target.met(batches) {
 		t.Fatalf("fetch-level row %+v: want ratio 0.85 meeting ≥ 0.80", batches)
 	}
-	if !strings.Contains(batches.Note, "ran at 3000 MB/s") {
-		t.Fatalf("fetch-level note %q: want the cache-resident copy's rate", batches.Note)
+	for _, want := range []string{"ran at 3000 MB/s", "1200 MB/s before and 800 MB/s after"} {
+		if !strings.Contains(batches.Note, want) {
+			t.Fatalf("fetch-level note %q: want %q", batches.Note, want)
+		}
 	}
-	records := hotConsumeRow(hotConsumeName(modeRecords), consumeResult{Mode: modeRecords, MBPerSecond: 400, Records: 10}, raw, ceiling)
+	records := hotConsumeRow(hotConsumeName(modeRecords), consumeResult{Mode: modeRecords, MBPerSecond: 400, Records: 10}, raw)
 	if records.Target.set() || !strings.Contains(records.Note, "decodes every record") {
 		t.Fatalf("records row %+v: want no target and a note on decoding", records)
 	}
@@ -90,5 +95,28 @@ func TestBrokerBytesCoversFraming(t *testing.T) {
 	records := s.cfg.records(s.cfg.ProduceMiB)
 	if got := s.brokerBytes(records); got <= records*int64(s.cfg.RecordSize) {
 		t.Fatalf("warm-up of %d bytes for %d records: want more than their values", got, records)
+	}
+}
+
+func TestLatencyRows(t *testing.T) {
+	p := produceResult{RecordsPerSecond: 50_000, MBPerSecond: 51.2, AvgBatchBytes: 300_000}
+	p.LatencyMs.P50, p.LatencyMs.P99, p.LatencyMs.P999 = 4, 12, 30
+	disk := diskResult{Rate: perf.Rate{Bytes: 768e6, Elapsed: 15 * time.Second}}
+	disk.Latency.P50, disk.Latency.P99, disk.Latency.P999 = 2*time.Millisecond, 6*time.Millisecond, 10*time.Millisecond
+	set := latencySetting{
+		rate: 50_000, bytesPerSecond: 51.2e6, duration: 15 * time.Second,
+		peak: produceResult{MBPerSecond: 102.4}, burst: produceResult{MBPerSecond: 400},
+	}
+	rows := latencyRows("latency", p, disk, set)
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want p50, p99 and p99.9", len(rows))
+	}
+	if r, _ := rows[1].Ratio(); r != 2 || !rows[1].Target.set() || rows[1].Target.met(rows[1]) {
+		t.Fatalf("p99 row %+v: want ratio 2 and the 10 ms target missed", rows[1])
+	}
+	for _, want := range []string{"half the sustained peak (102 MB/s", "burst ran at 400 MB/s", "achieved 50000"} {
+		if !strings.Contains(rows[0].Note, want) {
+			t.Fatalf("note %q: want %q", rows[0].Note, want)
+		}
 	}
 }
