@@ -27,7 +27,10 @@
 // would write that disk beside the produce runs and their baselines. The
 // latency run paces at half the 1-partition peak that the broker sustains
 // for the run's whole duration (measured closed loop just before), not
-// half the 1 GiB burst, which mostly lands in the page cache.
+// half the 1 GiB burst, which mostly lands in the page cache. The hot
+// broker's data is removed when it stops: left in the page cache, its
+// gigabytes doubled the CPU that the cold replay after it cost the broker
+// and MinIO (not the raw GETs).
 //
 // The scenarios run -runs times (3 by default), each run on an emptied
 // work directory, and each row of the report is the scenario's median run
