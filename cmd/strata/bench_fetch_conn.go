@@ -139,6 +139,12 @@ func (c *fetchConn) failed(ctx context.Context, what string, err error) error {
 // fetchVersion is the highest Fetch version both kmsg and the broker
 // speak, from the broker's ApiVersions.
 func fetchVersion(ctx context.Context, s *session, broker int32) (int16, error) {
+	return maxAPIVersion(ctx, s, broker, kmsg.Fetch.Int16(), kmsg.NewPtrFetchRequest().MaxVersion())
+}
+
+// maxAPIVersion is the highest version of the API key that both the
+// broker (by its ApiVersions) and kmsg (ours) speak.
+func maxAPIVersion(ctx context.Context, s *session, broker int32, key, ours int16) (int16, error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
 	versions, err := s.adm.ApiVersions(ctx)
@@ -149,11 +155,11 @@ func fetchVersion(ctx context.Context, s *session, broker int32) (int16, error) 
 	if !ok || v.Err != nil {
 		return 0, fmt.Errorf("%w: no api versions from broker %d", errFetchConn, broker)
 	}
-	max, ok := v.KeyMaxVersion(kmsg.Fetch.Int16())
+	max, ok := v.KeyMaxVersion(key)
 	if !ok {
-		return 0, fmt.Errorf("%w: broker %d does not serve Fetch", errFetchConn, broker)
+		return 0, fmt.Errorf("%w: broker %d does not serve %s", errFetchConn, broker, kmsg.NameForKey(key))
 	}
-	return min(max, kmsg.NewPtrFetchRequest().MaxVersion()), nil
+	return min(max, ours), nil
 }
 
 // brokerAddr is the host:port of broker from the cluster's metadata.

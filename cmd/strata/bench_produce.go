@@ -18,6 +18,7 @@ import (
 // produceOptions are the flags of `strata bench produce`.
 type produceOptions struct {
 	client        *clientOptions
+	mode          string
 	topic         string
 	topicConfigs  []string
 	records       int64
@@ -53,7 +54,8 @@ func newBenchProduceCommand(client *clientOptions) *cobra.Command {
 		Use:   "produce",
 		Short: "Produce records and report throughput and latency",
 		Example: `  strata bench produce --topic bench --records 1000000 --record-size 1024 --acks all
-  strata bench produce --topic bench --partitions 8 --rate 50000 --duration 30s --output json`,
+  strata bench produce --topic bench --partitions 8 --rate 50000 --duration 30s --output json
+  strata bench produce --topic bench --mode batches --records 1000000   # Produce requests, no client library`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("duration") && !cmd.Flags().Changed("records") {
@@ -65,6 +67,7 @@ func newBenchProduceCommand(client *clientOptions) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.mode, "mode", modeRecords, "records: a franz-go producer; batches: Produce requests of batches built once each (--acks all or 1, no keys, compression or --rate)")
 	f.StringVar(&o.topic, "topic", "", "topic to produce to (created when missing)")
 	f.StringArrayVar(&o.topicConfigs, "topic-config", nil, "a config of the topic when it is created, name=value (repeatable)")
 	f.Int64Var(&o.records, "records", defaultBenchRecords, "records to produce (0: no limit; --duration alone means no limit)")
@@ -121,6 +124,9 @@ func (o *produceOptions) Validate() error {
 	if o.interval < 0 {
 		return usageErrorf("--report-interval %v: want 0 (never) or a positive interval", o.interval)
 	}
+	if err := o.validateMode(); err != nil {
+		return err
+	}
 	return checkChoice("output", o.output, outputTable, outputJSON)
 }
 
@@ -169,7 +175,11 @@ func (o *produceOptions) run(ctx context.Context, w, progress io.Writer) error {
 		return s.explain(err)
 	}
 	stop := reportIntervals(ctx, progress, o.interval, stats.takeInterval)
-	err = o.produce(ctx, s.cl, stats)
+	if o.mode == modeBatches {
+		err = o.produceBatches(ctx, s, stats)
+	} else {
+		err = o.produce(ctx, s.cl, stats)
+	}
 	stop()
 	if err != nil {
 		return s.explain(err)
@@ -313,6 +323,26 @@ func (s *produceStats) done(intended time.Time, size int, err error) {
 	s.mu.last = now
 }
 
+// doneBatch records a batch of n records of bytes value bytes
+// acknowledged together, their latency from sent.
+func (s *produceStats) doneBatch(sent time.Time, n, bytes int64) {
+	now := time.Now()
+	s.batches.Add(1)
+	s.batchBytes.Add(bytes)
+	s.batchRecords.Add(n)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := now.Sub(sent)
+	for range n {
+		s.mu.latency.Record(d)
+		s.mu.interval.latency.Record(d)
+	}
+	s.mu.interval.bytes += bytes
+	s.mu.acked += n
+	s.mu.bytes += bytes
+	s.mu.last = now
+}
+
 // failure is the error of a run in which records failed.
 func (s *produceStats) failure() error {
 	s.mu.Lock()
@@ -326,6 +356,7 @@ func (s *produceStats) failure() error {
 
 // produceReport is what `bench produce` prints.
 type produceReport struct {
+	Mode             string        `json:"mode"`
 	Topic            string        `json:"topic"`
 	Partitions       int           `json:"partitions"`
 	Acks             string        `json:"acks"`
@@ -347,7 +378,7 @@ func (s *produceStats) report(o *produceOptions, partitions int) produceReport {
 	defer s.mu.Unlock()
 	r := perf.Rate{Records: s.mu.acked, Bytes: s.mu.bytes, Elapsed: s.mu.last.Sub(s.mu.start)}
 	rep := produceReport{
-		Topic: o.topic, Partitions: partitions, Acks: o.acks, RecordSize: o.recordSize,
+		Mode: o.mode, Topic: o.topic, Partitions: partitions, Acks: o.acks, RecordSize: o.recordSize,
 		TargetRate: o.rate, Records: r.Records, Failed: s.mu.failed, Bytes: r.Bytes,
 		ElapsedSeconds: r.Elapsed.Seconds(), RecordsPerSecond: r.RecordsPerSecond(),
 		MBPerSecond: r.MBPerSecond(), Batches: s.batches.Load(),
