@@ -88,17 +88,18 @@ func (s *suite) runHot(ctx context.Context) (hotRun, error) {
 		return hot, err
 	}
 	var disk1, disk8 diskResult
-	hot.produce1, disk1 = s.produceScenario(ctx, b.Addr, 1)
-	hot.produce8, disk8 = s.produceScenario(ctx, b.Addr, 8)
+	var produced1, produced8 int64
+	hot.produce1, produced1, disk1 = s.produceScenario(ctx, b.Addr, 1)
+	hot.produce8, produced8, disk8 = s.produceScenario(ctx, b.Addr, 8)
 	after, err := readProcStats(b.cmd.Process.Pid)
-	if err == nil {
-		s.add(cpuRow(after.CPU-before.CPU, hot.produce1.Bytes+hot.produce8.Bytes, disk1.plus(disk8)))
+	if err == nil && produced1+produced8 > 0 {
+		s.add(cpuRow(after.CPU-before.CPU, produced1+produced8, disk1.plus(disk8)))
 	}
 	s.latencyScenario(ctx, b.Addr, hot.produce1)
 	s.hotConsumeScenario(ctx, b, modeBatches)
 	hot.consume = s.hotConsumeScenario(ctx, b, modeRecords)
 	if end, err := readProcStats(b.cmd.Process.Pid); err == nil {
-		s.add(memoryRows(end, hot.produce1.Bytes+hot.produce8.Bytes)...)
+		s.add(memoryRows(end, produced1+produced8)...)
 	}
 	return hot, nil
 }
@@ -113,38 +114,51 @@ func (s *suite) produceArgs(topic string, partitions int, records int64) []strin
 	}
 }
 
-// produceScenario produces at full speed with acks=all to a new topic of
-// partitions and compares with raw write+fsync of the same bytes. The disk
-// of a shared machine drifts, so the raw write runs both before (in the
-// producer's largest batches) and after (in the batch size the run sent)
-// the produce run, and the baseline is the mean of the two rates. The page
-// cache is warmed before each of the three writes. It returns the run and
-// the two raw runs together, for the CPU row.
-func (s *suite) produceScenario(ctx context.Context, addr string, partitions int) (produceResult, diskResult) {
+// produceScenario produces at full speed with acks=all to new topics of
+// partitions, with both load generators, and compares with raw
+// write+fsync of the same bytes. The disk of a shared machine drifts, so
+// the raw write runs both before (in the producer's largest batches) and
+// after (in the batch size the writer sent) the produce runs, and the
+// baseline is the mean of the two rates. The page cache is warmed before
+// each write. The Produce-level writer (`--mode batches`) has the target:
+// a franz-go producer spends about as much CPU per byte as the broker, on
+// the same cores. It returns the franz-go run (for the kfake comparison),
+// the bytes both runs produced and the two raw runs, for the CPU row.
+func (s *suite) produceScenario(ctx context.Context, addr string, partitions int) (produceResult, int64, diskResult) {
 	name := fmt.Sprintf("produce acks=all, %d partition(s), %d B records", partitions, s.cfg.RecordSize)
 	s.logf("%s", name)
 	records := s.cfg.records(s.cfg.ProduceMiB)
 	before, err := s.rawWrite(records*int64(s.cfg.RecordSize), producerBatchMax)
 	if err != nil {
 		s.add(failedRow(name, err))
-		return produceResult{}, diskResult{}
+		return produceResult{}, 0, diskResult{}
 	}
-	if err := warmPageCache(s.dir, s.brokerBytes(records)); err != nil {
-		s.add(failedRow(name, err))
-		return produceResult{}, diskResult{}
+	var runs [2]produceResult
+	for i, mode := range []string{modeBatches, modeRecords} {
+		if err == nil {
+			err = warmPageCache(s.dir, s.brokerBytes(records))
+		}
+		if err == nil {
+			topic := produceTopic(partitions)
+			if mode == modeRecords {
+				topic += "-franz-go"
+			}
+			runs[i], err = s.gen.produce(ctx, addr, append(s.produceArgs(topic, partitions, records), "--mode", mode)...)
+		}
 	}
-	p, err := s.gen.produce(ctx, addr, s.produceArgs(produceTopic(partitions), partitions, records)...)
+	var after diskResult
+	if err == nil {
+		after, err = s.rawWrite(runs[0].Bytes, batchSize(runs[0]))
+	}
 	if err != nil {
 		s.add(failedRow(name, err))
-		return p, diskResult{}
+		return produceResult{}, 0, diskResult{}
 	}
-	after, err := s.rawWrite(p.Bytes, batchSize(p))
-	if err != nil {
-		s.add(failedRow(name, err))
-		return p, diskResult{}
-	}
-	s.add(produceRow(name, p, before, after))
-	return p, before.plus(after)
+	s.add(produceRow(name+", Produce-level writer", runs[0], before, after))
+	franz := produceRow(name+", franz-go producer", runs[1], before, after)
+	franz.Target = Target{}
+	s.add(franz)
+	return runs[1], runs[0].Bytes + runs[1].Bytes, before.plus(after)
 }
 
 // produceRow compares a produce run with the mean rate of the raw writes
@@ -365,7 +379,7 @@ func hotConsumeRow(name string, c consumeResult, raw copyRates) Row {
 // write+fsync loop.
 func cpuRow(cpu time.Duration, bytes int64, disk diskResult) Row {
 	row := Row{
-		Scenario: "broker CPU per GB produced (both produce runs)",
+		Scenario: "broker CPU per GB produced (the four produce runs)",
 		Figure:   Value{cpu.Seconds() / (float64(bytes) / 1e9), "CPU s/GB"},
 		Note:     "from /proc/<pid>/stat utime+stime; the load generator runs in its own process",
 	}
