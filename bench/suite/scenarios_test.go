@@ -120,3 +120,16 @@ func TestLatencyRows(t *testing.T) {
 		}
 	}
 }
+
+func TestMedianPass(t *testing.T) {
+	mbps := func(v float64) perf.Rate { return perf.Rate{Bytes: int64(v * 1e6), Elapsed: time.Second} }
+	// Copies drift from 1000 to 500 MB/s; the passes' ratios to the copies
+	// beside them are 0.9, 0.5 and 0.8, so the median pass is the third,
+	// though the first is the fastest.
+	raws := []perf.Rate{mbps(1000), mbps(1000), mbps(600), mbps(500)}
+	passes := []consumeResult{{MBPerSecond: 900}, {MBPerSecond: 400}, {MBPerSecond: 440}}
+	i, ratios := medianPass(passes, raws)
+	if i != 2 || ratios != "0.9, 0.5, 0.8" {
+		t.Fatalf("medianPass = %d (%s), want 2 (0.9, 0.5, 0.8)", i, ratios)
+	}
+}
