@@ -71,8 +71,15 @@ func (c *fetchConn) fetch(ctx context.Context, req *kmsg.FetchRequest, buf []byt
 
 // readFrame reads one response frame, at most limit bytes, into buf.
 func (c *fetchConn) readFrame(buf []byte, limit int) ([]byte, error) {
+	return readResponseFrame(c.nc, buf, limit)
+}
+
+// readResponseFrame reads one size-prefixed response frame of at most
+// limit bytes from r into buf, grown as needed, and returns it without
+// its size prefix.
+func readResponseFrame(r io.Reader, buf []byte, limit int) ([]byte, error) {
 	var size [4]byte
-	if _, err := io.ReadFull(c.nc, size[:]); err != nil {
+	if _, err := io.ReadFull(r, size[:]); err != nil {
 		return buf, err
 	}
 	n := int(int32(binary.BigEndian.Uint32(size[:])))
@@ -83,7 +90,7 @@ func (c *fetchConn) readFrame(buf []byte, limit int) ([]byte, error) {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
-	_, err := io.ReadFull(c.nc, buf)
+	_, err := io.ReadFull(r, buf)
 	return buf, err
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
@@ -22,26 +21,8 @@ func TestIntervalLine(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for the reporter's goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestReportIntervals(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	var mu sync.Mutex
 	calls := 0
 	stop := reportIntervals(t.Context(), &out, time.Millisecond, func(time.Time) string {

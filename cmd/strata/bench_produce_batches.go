@@ -27,6 +27,9 @@ const (
 	// recordFraming bounds a record's bytes beyond its value: its length,
 	// attributes, deltas, null key and header count.
 	recordFraming = 16
+	// produceResponseMax bounds a Produce response: a few fields for the
+	// one partition a request names.
+	produceResponseMax = 1 << 20
 )
 
 // errProduceConn is the class of broken produce connections.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"net"
 	"time"
 
@@ -187,19 +186,8 @@ func (w *leaderWriter) receive(inflight <-chan sentRequest) error {
 
 // readAnswer reads and checks the Produce response to sr.
 func (w *leaderWriter) readAnswer(buf []byte, sr sentRequest) ([]byte, error) {
-	var size [4]byte
-	if _, err := io.ReadFull(w.nc, size[:]); err != nil {
-		return buf, fmt.Errorf("%w: read produce response: %w", errProduceConn, err)
-	}
-	n := int(int32(binary.BigEndian.Uint32(size[:])))
-	if n < 4 || n > 1<<20 {
-		return buf, fmt.Errorf("%w: produce response of %d bytes", errProduceConn, n)
-	}
-	if cap(buf) < n {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(w.nc, buf); err != nil {
+	buf, err := readResponseFrame(w.nc, buf, produceResponseMax)
+	if err != nil {
 		return buf, fmt.Errorf("%w: read produce response: %w", errProduceConn, err)
 	}
 	if got := int32(binary.BigEndian.Uint32(buf)); got != sr.corr {
@@ -209,7 +197,6 @@ func (w *leaderWriter) readAnswer(buf []byte, sr sentRequest) ([]byte, error) {
 	resp.SetVersion(w.version)
 	body := buf[4:]
 	if resp.IsFlexible() {
-		var err error
 		if body, err = skipHeaderTags(body); err != nil {
 			return buf, err
 		}
