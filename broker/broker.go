@@ -15,6 +15,7 @@ import (
 	"github.com/strata-streaming/strata/broker/group"
 	"github.com/strata-streaming/strata/broker/handler"
 	"github.com/strata-streaming/strata/broker/wire"
+	"github.com/strata-streaming/strata/internal/dirlock"
 	"github.com/strata-streaming/strata/replication"
 	"github.com/strata-streaming/strata/replication/controller"
 	"github.com/strata-streaming/strata/retention"
@@ -36,6 +37,7 @@ type Broker struct {
 	server    *wire.Server
 	telemetry *telemetryParts
 	ready     readiness
+	dirLock   *dirlock.Lock // held on DataDir from start to close
 
 	cancel    context.CancelFunc // stops the background loops
 	loops     sync.WaitGroup
@@ -75,14 +77,19 @@ func (b *Broker) AdminAddr() net.Addr { return b.telemetry.adminAddr() }
 
 // start brings the parts up in dependency order.
 func (b *Broker) start(ctx, loopCtx context.Context) error {
+	if err := os.MkdirAll(b.cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("broker: create data dir: %w", err)
+	}
+	dirLock, err := dirlock.Acquire(b.cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("broker: data dir %s is in use by another Strata broker; stop it or use another --data-dir: %w", b.cfg.DataDir, err)
+	}
+	b.dirLock = dirLock
 	t, err := startTelemetry(ctx, b.cfg.Telemetry, b.cfg.NodeID, b.log.With("component", "telemetry"), b.ready.check, b.adminRoutes())
 	if err != nil {
 		return err
 	}
 	b.telemetry = t
-	if err := os.MkdirAll(b.cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("broker: create data dir: %w", err)
-	}
 	ln, err := net.Listen("tcp", b.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("broker: listen: %w", err)
@@ -475,5 +482,6 @@ func (b *Broker) close() error {
 		errs = append(errs, b.ctrl.Close())
 	}
 	errs = append(errs, b.telemetry.close())
+	errs = append(errs, b.dirLock.Release()) // last: nothing writes the data dir now
 	return errors.Join(errs...)
 }

@@ -28,6 +28,9 @@
 //
 // Data directory layout:
 //
+//	<data-dir>/.lock                        held (flock) from start to close, so a
+//	                                        second broker on the directory fails at
+//	                                        start (see internal/dirlock)
 //	<data-dir>/__cluster_metadata/          raft log, stable store and snapshots
 //	<data-dir>/<topic>-<partition>/         one partition (see tiered/segment), with
 //	                                        remote-manifest.json, the local copy of
