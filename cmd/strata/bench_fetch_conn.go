@@ -96,39 +96,55 @@ func readResponseFrame(r io.Reader, buf []byte, limit int) ([]byte, error) {
 
 // decode checks the response header and decodes the body.
 func (c *fetchConn) decode(frame []byte) (*kmsg.FetchResponse, error) {
-	if got := int32(binary.BigEndian.Uint32(frame)); got != c.corr {
-		return nil, fmt.Errorf("%w: response to request %d, want %d", errFetchConn, got, c.corr)
-	}
 	resp := kmsg.NewPtrFetchResponse()
 	resp.SetVersion(c.version)
+	if err := decodeResponse(frame, c.corr, resp); err != nil {
+		return nil, fmt.Errorf("%w: %w", errFetchConn, err)
+	}
+	return resp, nil
+}
+
+// decodeResponse checks that frame (a response without its size prefix)
+// answers the request numbered corr and decodes its body into resp, whose
+// version is set.
+func decodeResponse(frame []byte, corr int32, resp kmsg.Response) error {
+	if len(frame) < 4 {
+		return fmt.Errorf("response of %d bytes", len(frame))
+	}
+	if got := int32(binary.BigEndian.Uint32(frame)); got != corr {
+		return fmt.Errorf("response to request %d, want %d", got, corr)
+	}
 	body := frame[4:]
 	if resp.IsFlexible() {
 		var err error
 		if body, err = skipHeaderTags(body); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := resp.ReadFrom(body); err != nil {
-		return nil, fmt.Errorf("%w: decode fetch response: %w", errFetchConn, err)
+		return fmt.Errorf("decode %s response: %w", kmsg.NameForKey(resp.Key()), err)
 	}
-	return resp, nil
+	return nil
 }
+
+// errBadResponseHeader is a flexible response header that does not parse.
+var errBadResponseHeader = errors.New("bad response header")
 
 // skipHeaderTags skips the tagged fields of a flexible response header.
 func skipHeaderTags(b []byte) ([]byte, error) {
 	n, used := binary.Uvarint(b)
 	if used <= 0 {
-		return nil, fmt.Errorf("%w: bad response header", errFetchConn)
+		return nil, errBadResponseHeader
 	}
 	b = b[used:]
 	for range n {
 		if _, used = binary.Uvarint(b); used <= 0 {
-			return nil, fmt.Errorf("%w: bad response header tag", errFetchConn)
+			return nil, fmt.Errorf("%w: a tag runs past it", errBadResponseHeader)
 		}
 		b = b[used:]
 		size, used := binary.Uvarint(b)
 		if used <= 0 || uint64(len(b)-used) < size {
-			return nil, fmt.Errorf("%w: bad response header tag", errFetchConn)
+			return nil, fmt.Errorf("%w: a tag runs past it", errBadResponseHeader)
 		}
 		b = b[used+int(size):]
 	}

@@ -207,7 +207,7 @@ func TestFetchSkipHeaderTags(t *testing.T) {
 	if err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("skipHeaderTags = %x, %v; want %x", got, err, body)
 	}
-	if _, err := skipHeaderTags([]byte{1, 0, 9, 1}); !errors.Is(err, errFetchConn) {
-		t.Fatalf("a tag longer than the header: %v, want errFetchConn", err)
+	if _, err := skipHeaderTags([]byte{1, 0, 9, 1}); !errors.Is(err, errBadResponseHeader) {
+		t.Fatalf("a tag longer than the header: %v, want errBadResponseHeader", err)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"net"
 	"time"
@@ -46,11 +45,10 @@ type writerPart struct {
 
 // sentRequest is a request the receiver waits for the answer to.
 type sentRequest struct {
-	corr      int32
-	partition int32
-	records   int64
-	bytes     int64
-	at        time.Time
+	corr    int32
+	records int64
+	bytes   int64
+	at      time.Time
 }
 
 // dialWriter connects a writer to leader, at the highest Produce version
@@ -161,7 +159,7 @@ func (w *leaderWriter) build(n int64) (sentRequest, error) {
 	req.Topics = append(req.Topics, rt)
 	w.corr++
 	w.out = w.format.AppendRequest(w.out[:0], req, w.corr)
-	return sentRequest{corr: w.corr, partition: p.id, records: n, bytes: bytes, at: time.Now()}, nil
+	return sentRequest{corr: w.corr, records: n, bytes: bytes, at: time.Now()}, nil
 }
 
 // receive reads the answer to each request sent, in order, and counts its
@@ -190,19 +188,10 @@ func (w *leaderWriter) readAnswer(buf []byte, sr sentRequest) ([]byte, error) {
 	if err != nil {
 		return buf, fmt.Errorf("%w: read produce response: %w", errProduceConn, err)
 	}
-	if got := int32(binary.BigEndian.Uint32(buf)); got != sr.corr {
-		return buf, fmt.Errorf("%w: response to request %d, want %d", errProduceConn, got, sr.corr)
-	}
 	resp := kmsg.NewPtrProduceResponse()
 	resp.SetVersion(w.version)
-	body := buf[4:]
-	if resp.IsFlexible() {
-		if body, err = skipHeaderTags(body); err != nil {
-			return buf, err
-		}
-	}
-	if err := resp.ReadFrom(body); err != nil {
-		return buf, fmt.Errorf("%w: decode produce response: %w", errProduceConn, err)
+	if err := decodeResponse(buf, sr.corr, resp); err != nil {
+		return buf, fmt.Errorf("%w: %w", errProduceConn, err)
 	}
 	for _, t := range resp.Topics {
 		for _, p := range t.Partitions {
