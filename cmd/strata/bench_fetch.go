@@ -59,33 +59,53 @@ func planFetch(ctx context.Context, s *session, topic string, fromBeginning bool
 	if err != nil {
 		return fetchPlan{}, err
 	}
+	var read func(int32) bool // nil: every partition
+	if ends != nil {
+		read = func(p int32) bool { _, ok := ends[p]; return ok } // the others were empty when the run started
+	}
+	id, leaders, err := topicLeaders(ctx, s, topic, read)
+	if err != nil {
+		return fetchPlan{}, err
+	}
+	plan := fetchPlan{topicID: id, leaders: map[int32][]*fetchPart{}}
+	for leader, partitions := range leaders {
+		for _, p := range partitions {
+			end, bounded := ends[p]
+			if !bounded {
+				end = -1
+			}
+			plan.leaders[leader] = append(plan.leaders[leader], &fetchPart{id: p, next: starts[p], end: end})
+		}
+	}
+	return plan, nil
+}
+
+// topicLeaders returns topic's id and the partitions that want accepts
+// (all when want is nil) by leader, each leader's in partition order; one
+// of them without a leader fails it.
+func topicLeaders(ctx context.Context, s *session, topic string, want func(int32) bool) ([16]byte, map[int32][]int32, error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
 	md, err := s.adm.Metadata(ctx, topic)
 	if err != nil {
-		return fetchPlan{}, err
+		return [16]byte{}, nil, err
 	}
 	td, ok := md.Topics[topic]
 	if !ok || td.Err != nil {
-		return fetchPlan{}, fmt.Errorf("%w %s", errNoTopic, topic)
+		return [16]byte{}, nil, fmt.Errorf("%w %s", errNoTopic, topic)
 	}
-	plan := fetchPlan{topicID: td.ID, leaders: map[int32][]*fetchPart{}}
+	leaders := map[int32][]int32{}
 	for _, pd := range td.Partitions.Sorted() {
-		end, bounded := ends[pd.Partition]
-		if ends != nil && !bounded {
-			continue // empty when the run started
+		if want != nil && !want(pd.Partition) {
+			continue
 		}
 		if pd.Err != nil || pd.Leader < 0 {
-			return fetchPlan{}, newCLIError(exitFailure, pd.Err,
+			return [16]byte{}, nil, newCLIError(exitFailure, pd.Err,
 				"topic %s partition %d has no leader: retry once it has one (see `strata topics describe`)", topic, pd.Partition)
 		}
-		if !bounded {
-			end = -1
-		}
-		p := &fetchPart{id: pd.Partition, next: starts[pd.Partition], end: end}
-		plan.leaders[pd.Leader] = append(plan.leaders[pd.Leader], p)
+		leaders[pd.Leader] = append(leaders[pd.Leader], pd.Partition)
 	}
-	return plan, nil
+	return td.ID, leaders, nil
 }
 
 // startOffsets lists the earliest (fromBeginning) or latest offset of every

@@ -33,6 +33,10 @@ const fetchResponseSlack = 1 << 20
 // errFetchConn is the class of broken fetch connections.
 var errFetchConn = errors.New("fetch connection")
 
+// errBrokerInfo is the class of a broker's missing versions or address,
+// which the bench's own connections need before they dial.
+var errBrokerInfo = errors.New("broker info")
+
 // dialFetch connects to the broker at addr, to speak Fetch at version.
 func dialFetch(ctx context.Context, addr string, version int16, clientID string) (*fetchConn, error) {
 	var d net.Dialer
@@ -176,11 +180,11 @@ func maxAPIVersion(ctx context.Context, s *session, broker int32, key, ours int1
 	}
 	v, ok := versions[broker]
 	if !ok || v.Err != nil {
-		return 0, fmt.Errorf("%w: no api versions from broker %d", errFetchConn, broker)
+		return 0, fmt.Errorf("%w: no api versions from broker %d", errBrokerInfo, broker)
 	}
 	max, ok := v.KeyMaxVersion(key)
 	if !ok {
-		return 0, fmt.Errorf("%w: broker %d does not serve %s", errFetchConn, broker, kmsg.NameForKey(key))
+		return 0, fmt.Errorf("%w: broker %d does not serve %s", errBrokerInfo, broker, kmsg.NameForKey(key))
 	}
 	return min(max, ours), nil
 }
@@ -198,5 +202,5 @@ func brokerAddr(ctx context.Context, s *session, broker int32) (string, error) {
 			return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port))), nil
 		}
 	}
-	return "", fmt.Errorf("%w: broker %d is not in the metadata", errFetchConn, broker)
+	return "", fmt.Errorf("%w: broker %d is not in the metadata", errBrokerInfo, broker)
 }

@@ -39,7 +39,7 @@ var errProduceConn = errors.New("produce connection")
 // the topic's partitions, each sending one partition's batch per request,
 // the partitions in turn.
 func (o *produceOptions) produceBatches(ctx context.Context, s *session, stats *produceStats) error {
-	plan, err := planFetch(ctx, s, o.topic, false, nil)
+	topicID, leaders, err := topicLeaders(ctx, s, o.topic, nil)
 	if err != nil {
 		return err
 	}
@@ -54,8 +54,8 @@ func (o *produceOptions) produceBatches(ctx context.Context, s *session, stats *
 			w.nc.Close()
 		}
 	}()
-	for leader, parts := range plan.leaders {
-		w, err := o.dialWriter(ctx, s, leader, plan.topicID, parts)
+	for leader, partitions := range leaders {
+		w, err := o.dialWriter(ctx, s, leader, topicID, partitions)
 		if err != nil {
 			return err
 		}

@@ -53,7 +53,7 @@ type sentRequest struct {
 
 // dialWriter connects a writer to leader, at the highest Produce version
 // both sides speak.
-func (o *produceOptions) dialWriter(ctx context.Context, s *session, leader int32, topicID [16]byte, parts []*fetchPart) (*leaderWriter, error) {
+func (o *produceOptions) dialWriter(ctx context.Context, s *session, leader int32, topicID [16]byte, partitions []int32) (*leaderWriter, error) {
 	version, err := maxAPIVersion(ctx, s, leader, kmsg.Produce.Int16(), kmsg.NewPtrProduceRequest().MaxVersion())
 	if err != nil {
 		return nil, err
@@ -73,8 +73,8 @@ func (o *produceOptions) dialWriter(ctx context.Context, s *session, leader int3
 		values:   newValuePool(o.recordSize),
 		perBatch: max(1, int64(o.batchMaxBytes-batch.HeaderSize)/int64(o.recordSize+recordFraming)),
 	}
-	for _, p := range parts {
-		w.parts = append(w.parts, &writerPart{id: p.id})
+	for _, p := range partitions {
+		w.parts = append(w.parts, &writerPart{id: p})
 	}
 	w.records = make([]batch.Record, w.perBatch)
 	return w, nil
